@@ -1,0 +1,493 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP's own tables: the bind (port) table and the listening hash, one
+ * of each per network namespace.  The twin of inet_hashtables.c and of
+ * the port half of inet_connection_sock.c.
+ *
+ * Locking, in the order taken:
+ *   xtcp_net::bind_mutex       creates and unlinks bind buckets (may sleep)
+ *   xtcp_bind_hashbucket::lock a chain and its buckets' owner lists (BH)
+ *   xtcp_net::bind_gc_lock     the list of buckets that became empty
+ * The listening hash has one lock per chain (BH); lookups use RCU.
+ */
+
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/net.h>
+#include <linux/in.h>
+#include <net/ip.h>
+#include <net/sock_reuseport.h>
+#include <net/xtcp.h>
+
+static struct kmem_cache *xtcp_bind_bucket_cachep;
+
+static struct xtcp_bind_hashbucket *xtcp_bhash_head(struct xtcp_net *xn,
+						    unsigned short port)
+{
+	return &xn->bhash[port & (XTCP_BHASH_SIZE - 1)];
+}
+
+/* Caller holds the chain lock. */
+static struct xtcp_bind_bucket *
+xtcp_bind_bucket_find(struct xtcp_bind_hashbucket *head, unsigned short port)
+{
+	struct xtcp_bind_bucket *tb;
+
+	hlist_for_each_entry(tb, &head->chain, node)
+		if (tb->port == port)
+			return tb;
+	return NULL;
+}
+
+/* Take the port from stock TCP: bind a kernel AF_INET TCP socket to
+ * INADDR_ANY:port.  Fails with -EADDRINUSE when stock TCP holds the
+ * port.  Process context; sleeps.
+ */
+static int xtcp_shadow_bind(struct net *net, unsigned short port,
+			    struct socket **res)
+{
+	struct sockaddr_in sin = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_ANY),
+	};
+	struct socket *sock;
+	int err;
+
+	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
+	if (err)
+		return err;
+	/* The caller passed XTCP's own CAP_NET_BIND_SERVICE check. */
+	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (err)
+		goto err_release;
+	*res = sock;
+	return 0;
+
+err_release:
+	sock_release(sock);
+	return err;
+}
+
+/* Create the bucket for @port and its shadow socket, and link it.
+ * Caller holds bind_mutex and has seen no bucket for @port.
+ */
+static struct xtcp_bind_bucket *
+xtcp_bind_bucket_create(struct xtcp_net *xn, unsigned short port, int *err)
+{
+	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
+	struct xtcp_bind_bucket *tb;
+
+	lockdep_assert_held(&xn->bind_mutex);
+
+	tb = kmem_cache_zalloc(xtcp_bind_bucket_cachep, GFP_KERNEL);
+	if (!tb) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	*err = xtcp_shadow_bind(xn->net, port, &tb->shadow);
+	if (*err)
+		goto err_free;
+
+	tb->net = xn->net;
+	tb->port = port;
+	INIT_HLIST_HEAD(&tb->owners);
+	INIT_LIST_HEAD(&tb->gc_node);
+	xtcp_obj_inc(XTCP_OBJ_BIND_BUCKET);
+
+	spin_lock_bh(&head->lock);
+	hlist_add_head(&tb->node, &head->chain);
+	spin_unlock_bh(&head->lock);
+	return tb;
+
+err_free:
+	kmem_cache_free(xtcp_bind_bucket_cachep, tb);
+	return NULL;
+}
+
+static void xtcp_bind_bucket_destroy(struct xtcp_bind_bucket *tb)
+{
+	sock_release(tb->shadow);
+	kmem_cache_free(xtcp_bind_bucket_cachep, tb);
+	xtcp_obj_dec(XTCP_OBJ_BIND_BUCKET);
+}
+
+/* A bucket whose last owner left stays linked, so that the port can be
+ * taken again at once, until the GC work unlinks it and releases its
+ * shadow socket (which sleeps, so it cannot happen where owners leave:
+ * that may be softirq).
+ */
+static void xtcp_bind_gc(struct xtcp_net *xn)
+{
+	struct xtcp_bind_bucket *tb, *tmp;
+	LIST_HEAD(victims);
+	LIST_HEAD(batch);
+
+	mutex_lock(&xn->bind_mutex);
+	spin_lock_bh(&xn->bind_gc_lock);
+	list_splice_init(&xn->bind_gc_list, &batch);
+	spin_unlock_bh(&xn->bind_gc_lock);
+
+	list_for_each_entry_safe(tb, tmp, &batch, gc_node) {
+		struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn,
+								    tb->port);
+
+		spin_lock_bh(&head->lock);
+		spin_lock(&xn->bind_gc_lock);
+		list_del_init(&tb->gc_node);
+		tb->gc_queued = false;
+		spin_unlock(&xn->bind_gc_lock);
+		if (hlist_empty(&tb->owners)) {
+			hlist_del(&tb->node);
+			list_add(&tb->gc_node, &victims);
+		}
+		spin_unlock_bh(&head->lock);
+	}
+	mutex_unlock(&xn->bind_mutex);
+
+	list_for_each_entry_safe(tb, tmp, &victims, gc_node)
+		xtcp_bind_bucket_destroy(tb);
+}
+
+static void xtcp_bind_gc_work(struct work_struct *work)
+{
+	xtcp_bind_gc(container_of(work, struct xtcp_net, bind_gc_work));
+}
+
+/* Caller holds the chain lock of @tb. */
+static void xtcp_bind_bucket_maybe_gc(struct xtcp_net *xn,
+				      struct xtcp_bind_bucket *tb)
+{
+	if (!hlist_empty(&tb->owners))
+		return;
+	spin_lock(&xn->bind_gc_lock);
+	if (!tb->gc_queued) {
+		tb->gc_queued = true;
+		list_add_tail(&tb->gc_node, &xn->bind_gc_list);
+	}
+	spin_unlock(&xn->bind_gc_lock);
+	queue_work(system_wq, &xn->bind_gc_work);
+}
+
+/* Caller holds the chain lock of @tb: the twin of inet_bind_hash(). */
+static void xtcp_inet_bind_hash(struct sock *sk, struct xtcp_bind_bucket *tb,
+				unsigned short port)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	inet_sk(sk)->inet_num = port;
+	hlist_add_head(&xsk->bind_node, &tb->owners);
+	xsk->bind_hash = tb;
+}
+
+static bool xtcp_rcv_saddr_equal(const struct sock *sk,
+				 const struct sock *sk2)
+{
+	__be32 a = sk->sk_rcv_saddr, b = sk2->sk_rcv_saddr;
+
+	return a == b || !a || !b;
+}
+
+/* May @sk share the port with @sk2?  The rules of 6.1's
+ * inet_bind_conflict(): SO_REUSEADDR on both and @sk2 not listening, or
+ * SO_REUSEPORT on both with the same owner, lets them share.  @relax is
+ * true for an explicit port, false for the ephemeral search, where a
+ * port shared only by SO_REUSEADDR is not taken.
+ */
+static bool xtcp_bind_conflict_one(const struct sock *sk,
+				   const struct sock *sk2, kuid_t uid,
+				   bool relax, bool reuseport_cb_ok,
+				   bool reuseport_ok)
+{
+	int dev2 = READ_ONCE(sk2->sk_bound_dev_if);
+
+	if (sk == sk2)
+		return false;
+	if (sk->sk_bound_dev_if && dev2 && sk->sk_bound_dev_if != dev2)
+		return false;
+	if (!xtcp_rcv_saddr_equal(sk, sk2))
+		return false;
+
+	if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
+		return !relax ||
+		       (!reuseport_ok && sk->sk_reuseport &&
+			sk2->sk_reuseport && reuseport_cb_ok &&
+			uid_eq(uid, sock_i_uid((struct sock *)sk2)));
+
+	return !reuseport_ok || !sk->sk_reuseport || !sk2->sk_reuseport ||
+	       !reuseport_cb_ok ||
+	       !uid_eq(uid, sock_i_uid((struct sock *)sk2));
+}
+
+/* The twin of inet_csk_bind_conflict(); caller holds @tb's chain lock. */
+static bool xtcp_inet_csk_bind_conflict(const struct sock *sk,
+					const struct xtcp_bind_bucket *tb,
+					bool relax, bool reuseport_ok)
+{
+	kuid_t uid = sock_i_uid((struct sock *)sk);
+	struct sock_reuseport *reuseport_cb;
+	struct xtcp_sock *xsk2;
+	bool reuseport_cb_ok;
+
+	rcu_read_lock();
+	reuseport_cb = rcu_dereference(sk->sk_reuseport_cb);
+	reuseport_cb_ok = !reuseport_cb ||
+			  READ_ONCE(reuseport_cb->num_closed_socks);
+	rcu_read_unlock();
+
+	hlist_for_each_entry(xsk2, &tb->owners, bind_node)
+		if (xtcp_bind_conflict_one(sk, &xsk2->icsk.icsk_inet.sk, uid,
+					   relax, reuseport_cb_ok,
+					   reuseport_ok))
+			return true;
+	return false;
+}
+
+/* Try @port for @sk: join the existing bucket when there is no conflict,
+ * or create one (which takes the port from stock TCP).  Caller holds
+ * bind_mutex.  Returns 0 or a negative errno.
+ */
+static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
+			 unsigned short port, bool relax, bool reuseport_ok)
+{
+	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
+	struct xtcp_bind_bucket *tb;
+	int err = 0;
+
+	spin_lock_bh(&head->lock);
+	tb = xtcp_bind_bucket_find(head, port);
+	if (tb) {
+		if (xtcp_inet_csk_bind_conflict(sk, tb, relax, reuseport_ok))
+			err = -EADDRINUSE;
+		else if (!xtcp_sk(sk)->bind_hash)
+			xtcp_inet_bind_hash(sk, tb, port);
+		spin_unlock_bh(&head->lock);
+		return err;
+	}
+	spin_unlock_bh(&head->lock);
+
+	/* No XTCP owner: the bucket's creation asks stock TCP. */
+	tb = xtcp_bind_bucket_create(xn, port, &err);
+	if (!tb)
+		return err;
+	spin_lock_bh(&head->lock);
+	xtcp_inet_bind_hash(sk, tb, port);
+	spin_unlock_bh(&head->lock);
+	return 0;
+}
+
+/* The ephemeral search of inet_csk_find_open_port(): a random start in
+ * ip_local_port_range, odd ports first (connect() favours even ones),
+ * the lower half first for SO_REUSEADDR sockets, reserved ports skipped.
+ */
+static int xtcp_inet_csk_find_open_port(struct xtcp_net *xn, struct sock *sk)
+{
+	int low, high, remaining, offset, port, i, attempt_half, err;
+
+	attempt_half = sk->sk_reuse == SK_CAN_REUSE ? 1 : 0;
+other_half_scan:
+	inet_sk_get_local_port_range(sk, &low, &high);
+	high++;
+	if (high - low < 4)
+		attempt_half = 0;
+	if (attempt_half) {
+		int half = low + (((high - low) >> 2) << 1);
+
+		if (attempt_half == 1)
+			high = half;
+		else
+			low = half;
+	}
+	remaining = high - low;
+	if (likely(remaining > 1))
+		remaining &= ~1U;
+	offset = get_random_u32_below(remaining) | 1U;
+
+other_parity_scan:
+	port = low + offset;
+	for (i = 0; i < remaining; i += 2, port += 2) {
+		if (unlikely(port >= high))
+			port -= remaining;
+		if (inet_is_local_reserved_port(xn->net, port))
+			continue;
+		err = xtcp_try_port(xn, sk, port, false, false);
+		if (!err)
+			return 0;
+		if (err != -EADDRINUSE)
+			return err;
+		cond_resched();
+	}
+	offset--;
+	if (!(offset & 1))
+		goto other_parity_scan;
+	if (attempt_half == 1) {
+		attempt_half = 2;
+		goto other_half_scan;
+	}
+	return -EADDRINUSE;
+}
+
+/* The twin of inet_csk_get_port(): take @snum (or an ephemeral port when
+ * 0) for @sk.  Called again at listen() for a bound socket, when it
+ * re-checks the conflicts in its own bucket.  Process context, @sk
+ * locked.
+ */
+int xtcp_inet_csk_get_port(struct sock *sk, unsigned short snum)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	int err;
+
+	mutex_lock(&xn->bind_mutex);
+	if (snum)
+		err = xtcp_try_port(xn, sk, snum, true, true);
+	else
+		err = xtcp_inet_csk_find_open_port(xn, sk);
+	mutex_unlock(&xn->bind_mutex);
+	return err;
+}
+
+/* The twin of inet_put_port(): @sk gives its port back.  Any context. */
+void xtcp_inet_put_port(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct xtcp_bind_hashbucket *head;
+	struct xtcp_bind_bucket *tb;
+
+	head = xtcp_bhash_head(xn, inet_sk(sk)->inet_num);
+	spin_lock_bh(&head->lock);
+	tb = xsk->bind_hash;
+	if (tb) {
+		hlist_del(&xsk->bind_node);
+		xsk->bind_hash = NULL;
+		inet_sk(sk)->inet_num = 0;
+		xtcp_bind_bucket_maybe_gc(xn, tb);
+	}
+	spin_unlock_bh(&head->lock);
+}
+
+static struct xtcp_listen_hashbucket *xtcp_lhash_head(struct xtcp_net *xn,
+						      unsigned short port)
+{
+	return &xn->lhash[port & (XTCP_LHASH_SIZE - 1)];
+}
+
+/* The twin of inet_hash()/__inet_hash() for listeners: link @sk into the
+ * listening hash, and into its SO_REUSEPORT group when it has one.
+ */
+int xtcp_inet_hash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_listen_hashbucket *ilb;
+	struct sock *sk2;
+	int err = 0;
+
+	if (sk->sk_state != TCP_LISTEN)
+		return 0;
+
+	ilb = xtcp_lhash_head(xn, inet_sk(sk)->inet_num);
+	spin_lock_bh(&ilb->lock);
+	if (sk->sk_reuseport) {
+		struct hlist_nulls_node *node;
+
+		sk_nulls_for_each(sk2, node, &ilb->nulls_head) {
+			if (sk2 != sk && sk2->sk_reuseport &&
+			    inet_sk(sk2)->inet_num == inet_sk(sk)->inet_num &&
+			    sk2->sk_bound_dev_if == sk->sk_bound_dev_if &&
+			    sk2->sk_rcv_saddr == sk->sk_rcv_saddr &&
+			    uid_eq(sock_i_uid(sk2), sock_i_uid(sk))) {
+				err = reuseport_add_sock(sk, sk2,
+							 !sk->sk_rcv_saddr);
+				goto add;
+			}
+		}
+		err = reuseport_alloc(sk, !sk->sk_rcv_saddr);
+	}
+add:
+	if (!err) {
+		sock_set_flag(sk, SOCK_RCU_FREE);
+		__sk_nulls_add_node_rcu(sk, &ilb->nulls_head);
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, 1);
+	}
+	spin_unlock_bh(&ilb->lock);
+	return err;
+}
+
+/* The twin of inet_unhash(). */
+void xtcp_inet_unhash(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_listen_hashbucket *ilb;
+
+	if (sk_unhashed(sk))
+		return;
+
+	ilb = xtcp_lhash_head(xn, inet_sk(sk)->inet_num);
+	spin_lock_bh(&ilb->lock);
+	if (rcu_access_pointer(sk->sk_reuseport_cb))
+		reuseport_stop_listen_sock(sk);
+	if (__sk_nulls_del_node_init_rcu(sk))
+		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
+	spin_unlock_bh(&ilb->lock);
+}
+
+int xtcp_hashtables_net_init(struct xtcp_net *xn)
+{
+	int i;
+
+	xn->bhash = kvcalloc(XTCP_BHASH_SIZE, sizeof(*xn->bhash), GFP_KERNEL);
+	if (!xn->bhash)
+		goto err;
+	for (i = 0; i < XTCP_BHASH_SIZE; i++) {
+		spin_lock_init(&xn->bhash[i].lock);
+		INIT_HLIST_HEAD(&xn->bhash[i].chain);
+	}
+	mutex_init(&xn->bind_mutex);
+	spin_lock_init(&xn->bind_gc_lock);
+	INIT_LIST_HEAD(&xn->bind_gc_list);
+	INIT_WORK(&xn->bind_gc_work, xtcp_bind_gc_work);
+
+	xn->lhash = kvcalloc(XTCP_LHASH_SIZE, sizeof(*xn->lhash), GFP_KERNEL);
+	if (!xn->lhash)
+		goto err_free_bhash;
+	for (i = 0; i < XTCP_LHASH_SIZE; i++) {
+		spin_lock_init(&xn->lhash[i].lock);
+		INIT_HLIST_NULLS_HEAD(&xn->lhash[i].nulls_head, i);
+	}
+	return 0;
+
+err_free_bhash:
+	kvfree(xn->bhash);
+err:
+	return -ENOMEM;
+}
+
+/* The netns is going away, so no XTCP socket is left in it (each holds a
+ * reference on it): only buckets waiting for the GC can remain.
+ */
+void xtcp_hashtables_net_exit(struct xtcp_net *xn)
+{
+	int i;
+
+	cancel_work_sync(&xn->bind_gc_work);
+	xtcp_bind_gc(xn);
+	for (i = 0; i < XTCP_BHASH_SIZE; i++)
+		WARN_ON_ONCE(!hlist_empty(&xn->bhash[i].chain));
+	for (i = 0; i < XTCP_LHASH_SIZE; i++)
+		WARN_ON_ONCE(!hlist_nulls_empty(&xn->lhash[i].nulls_head));
+	kvfree(xn->lhash);
+	kvfree(xn->bhash);
+}
+
+int xtcp_hashtables_init(void)
+{
+	xtcp_bind_bucket_cachep = kmem_cache_create("xtcp_bind_bucket",
+						    sizeof(struct xtcp_bind_bucket),
+						    0, SLAB_HWCACHE_ALIGN, NULL);
+	return xtcp_bind_bucket_cachep ? 0 : -ENOMEM;
+}
+
+void xtcp_hashtables_exit(void)
+{
+	kmem_cache_destroy(xtcp_bind_bucket_cachep);
+}
