@@ -155,19 +155,19 @@ static inline struct sockaddr_in sa4(const char *ip, int port)
 	return a;
 }
 
-/* bind(fd, ip:port); returns 0 or -errno */
+/* bind(fd, ip:port), like bind(): 0, or -1 with errno set */
 static inline int bind4(int fd, const char *ip, int port)
 {
 	struct sockaddr_in a = sa4(ip, port);
 
-	return bind(fd, (struct sockaddr *)&a, sizeof(a)) ? -errno : 0;
+	return bind(fd, (struct sockaddr *)&a, sizeof(a));
 }
 
 static inline int connect4(int fd, const char *ip, int port)
 {
 	struct sockaddr_in a = sa4(ip, port);
 
-	return connect(fd, (struct sockaddr *)&a, sizeof(a)) ? -errno : 0;
+	return connect(fd, (struct sockaddr *)&a, sizeof(a));
 }
 
 /* Local port of fd (host order), or -errno. */
@@ -462,19 +462,25 @@ static inline void t_setint(struct trace *t, int fd, int level, int opt,
 	t_add(t, 0, r, r < 0 ? errno : 0, 0, "setsockopt %s=%d", name, val);
 }
 
-/* getsockname recorded as address:port (value = addr << 16 | port) */
+/*
+ * getsockname recorded as address:port (value = addr << 16 | port).
+ * A port inside ip_local_port_range is an ephemeral one, chosen at
+ * random: it is recorded as 1.
+ */
 static inline void t_sockname(struct trace *t, int fd, const char *tag)
 {
 	struct sockaddr_in a;
 	socklen_t l = sizeof(a);
-	int r;
+	int r, port;
 
 	memset(&a, 0xa5, sizeof(a));
 	errno = 0;
 	r = getsockname(fd, (struct sockaddr *)&a, &l);
+	port = ntohs(a.sin_port);
+	if (!r && port_in_range(port))
+		port = 1;
 	t_add(t, 0, r, r < 0 ? errno : 0,
-	      r < 0 ? 0 : ((long)ntohl(a.sin_addr.s_addr) << 16 |
-			   ntohs(a.sin_port)),
+	      r < 0 ? 0 : ((long)ntohl(a.sin_addr.s_addr) << 16 | port),
 	      "getsockname %s", tag);
 	if (!r)
 		t_add(t, 0, 0, 0, (long)a.sin_family << 8 | l,
