@@ -4,9 +4,9 @@
  * (each in a fresh network namespace) and the results are compared:
  * return values, errno, and the resulting addresses and ports.
  */
+#include "xtcp_common.h"
 #include <linux/capability.h>
 #include <sys/syscall.h>
-#include "xtcp_common.h"
 
 /* socket option sets used by the reuse scenarios */
 #define O_RA	1	/* SO_REUSEADDR */

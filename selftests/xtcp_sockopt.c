@@ -4,9 +4,9 @@
  * unknown SOL_TCP option and unknown levels, and ioctl(); every scenario
  * compared with AF_INET.
  */
+#include "xtcp_common.h"
 #include <linux/filter.h>
 #include <linux/sockios.h>
-#include "xtcp_common.h"
 
 #ifndef SO_BUF_LOCK
 #define SO_BUF_LOCK 72
