@@ -401,6 +401,7 @@ static inline struct step *t_add(struct trace *t, int flags, long ret,
 	__r = (long)(expr);						\
 	__e = errno;							\
 	t_add(t, 0, __r, __r < 0 ? __e : 0, 0, __VA_ARGS__);		\
+	errno = __e;							\
 	__r; })
 
 /* Same, but the call returns an fd: recorded as 0 on success. */
@@ -412,6 +413,7 @@ static inline struct step *t_add(struct trace *t, int flags, long ret,
 	__e = errno;							\
 	t_add(t, 0, __r >= 0 ? 0 : __r, __r < 0 ? __e : 0, 0,		\
 	      __VA_ARGS__);						\
+	errno = __e;							\
 	(int)__r; })
 
 /* A call that XTCP may not implement yet (see the top of this file). */
@@ -422,6 +424,7 @@ static inline struct step *t_add(struct trace *t, int flags, long ret,
 	__r = (long)(expr);						\
 	__e = errno;							\
 	t_add(t, STEP_UNIMPL, __r, __r < 0 ? __e : 0, 0, __VA_ARGS__);	\
+	errno = __e;							\
 	__r; })
 
 /* Record a plain value. */
@@ -436,6 +439,7 @@ static inline struct step *t_add(struct trace *t, int flags, long ret,
 	__r = (long)(expr);						\
 	__e = errno;							\
 	t_add(t, 0, __r, __r < 0 ? __e : 0, (long)(v), __VA_ARGS__);	\
+	errno = __e;							\
 	__r; })
 
 /* getsockopt(int) recorded as ret/errno plus value and returned length */
