@@ -153,6 +153,7 @@ TEST(connect_unroutable)
 static void scen_connect(struct trace *t, int fam, long arg)
 {
 	struct sockaddr_in a = sa4("127.0.0.1", PORT_A);
+	struct timeval tmo = { 3, 0 };
 	char buf[16];
 	int l = -1, c, s;
 
@@ -164,6 +165,11 @@ static void scen_connect(struct trace *t, int fam, long arg)
 	}
 	c = T_FD(t, socket(fam, SOCK_STREAM, arg == 2 ? 0 : IPPROTO_TCP),
 		 "client socket");
+	/* a call that should not block must not hang the test */
+	setsockopt(c, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	setsockopt(c, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	if (l >= 0)
+		setsockopt(l, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	if (arg == 2) {
 		struct pollfd p = { .fd = c, .events = POLLOUT };
 
@@ -195,6 +201,7 @@ static void scen_connect(struct trace *t, int fam, long arg)
 	T_VAL(t, port_in_range(sock_port(c)), "client port in range");
 	t_peername(t, c, "client");
 	s = T_FD(t, accept(l, NULL, NULL), "accept");
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	T_UNIMPL(t, recv(s, buf, sizeof(buf), 0), "recv");
 	T_RET(t, shutdown(c, SHUT_WR), "shutdown(SHUT_WR) client");
 	T_UNIMPL(t, recv(s, buf, sizeof(buf), 0), "recv EOF");
