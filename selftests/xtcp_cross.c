@@ -48,6 +48,19 @@ static int bind_retry(int fd, const char *ip, int port, int ms, long *waited)
 	return r;
 }
 
+/*
+ * Wait until a socket of family fam can bind port: the other stack's
+ * reservation of a port that was just released may take a moment to go.
+ */
+static int wait_free(int fam, int port)
+{
+	int s = socket(fam, SOCK_STREAM, 0), r;
+
+	r = bind_retry(s, "0.0.0.0", port, RETRY_MS, NULL);
+	close(s);
+	return r;
+}
+
 FIXTURE(cross) {
 	int hold;	/* family of the socket that holds the port */
 	int other;	/* family of the one that tries it */
@@ -281,6 +294,9 @@ TEST_F(cross, ephemeral_skips_held_ports)
 		bool use_listen = rep % 3 == 2;
 		int o, p;
 
+		ASSERT_EQ(0, wait_free(self->other, LO + free_idx))
+			TH_LOG("rep %d: port %d not free for %s", rep,
+			       LO + free_idx, hname(self->other));
 		hold_all_but(_metadata, self->hold, free_idx, hopts, fds);
 		o = mksock(self->other, oopts);
 		ASSERT_LE(0, o);
@@ -369,6 +385,8 @@ TEST(ephemeral_mixed_holders)
 				TH_LOG("rep %d: bind %d: %s", rep, LO + i,
 				       errname(errno));
 		}
+		ASSERT_EQ(0, wait_free(AF_INET, LO + free_idx));
+		ASSERT_EQ(0, wait_free(xtcp_family(), LO + free_idx));
 		o = socket(fams[rep % 2], SOCK_STREAM, 0);
 		ASSERT_EQ(0, bind4(o, "0.0.0.0", 0))
 			TH_LOG("rep %d: %s bind(0): %s", rep,
@@ -399,6 +417,9 @@ TEST(inet_connect_skips_xtcp_ports)
 	for (int rep = 0; rep < 8; rep++) {
 		int free_idx = rep % NPORTS, c, a;
 
+		ASSERT_EQ(0, wait_free(AF_INET, LO + free_idx))
+			TH_LOG("rep %d: port %d not free for INET", rep,
+			       LO + free_idx);
 		hold_all_but(_metadata, xtcp_family(), free_idx,
 			     rep >= 4 ? O_RA : 0, fds);
 		c = socket(AF_INET, SOCK_STREAM, 0);
