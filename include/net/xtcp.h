@@ -118,6 +118,11 @@ struct xtcp_bind_bucket {
 	struct hlist_node	node;
 	struct hlist_head	owners;
 	struct socket		*shadow;
+	/* what owners had at join time: inet_csk_update_fastreuse() */
+	signed char		fastreuse;
+	signed char		fastreuseport;
+	kuid_t			fastuid;
+	__be32			fast_rcv_saddr;
 	/* on xtcp_net::bind_gc_list, under bind_gc_lock */
 	struct list_head	gc_node;
 	bool			gc_queued;
@@ -188,6 +193,7 @@ int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len);
 int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
+int xtcp_set_rcvlowat(struct sock *sk, int val);
 int xtcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int xtcp_getsockopt(struct sock *sk, int level, int optname,

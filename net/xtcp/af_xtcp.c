@@ -337,6 +337,7 @@ static const struct proto_ops xtcp_stream_ops = {
 	.recvmsg	= xtcp_sock_recvmsg,
 	.mmap		= sock_no_mmap,
 	.sendpage	= sock_no_sendpage,
+	.set_rcvlowat	= xtcp_set_rcvlowat,
 };
 
 struct proto xtcp_prot = {

@@ -320,6 +320,10 @@ int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 	int answ;
 
 	switch (cmd) {
+	case SIOCATMARK:
+		/* no urgent data before the data path lands */
+		answ = 0;
+		break;
 	case SIOCINQ:
 	case SIOCOUTQ:
 	case SIOCOUTQNSD:
@@ -332,6 +336,28 @@ int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 		return -ENOIOCTLCMD;
 	}
 	return put_user(answ, (int __user *)arg);
+}
+
+/* The twin of tcp_set_rcvlowat(): SO_RCVLOWAT is capped at half the
+ * largest receive buffer, and grows an unlocked one to twice itself.
+ */
+int xtcp_set_rcvlowat(struct sock *sk, int val)
+{
+	int cap;
+
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		cap = sk->sk_rcvbuf >> 1;
+	else
+		cap = READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]) >> 1;
+	val = min(val, cap);
+	WRITE_ONCE(sk->sk_rcvlowat, val ? : 1);
+
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		return 0;
+	val <<= 1;
+	if (val > sk->sk_rcvbuf)
+		WRITE_ONCE(sk->sk_rcvbuf, val);
+	return 0;
 }
 
 /* TCP-level options that 6.1's do_tcp_setsockopt() and

@@ -15,6 +15,7 @@
 #include <linux/slab.h>
 #include <linux/net.h>
 #include <linux/in.h>
+#include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/sock_reuseport.h>
 #include <net/xtcp.h>
@@ -243,12 +244,75 @@ static bool xtcp_inet_csk_bind_conflict(const struct sock *sk,
 	return false;
 }
 
+/* The twin of sk_reuseport_match(): may @sk skip the conflict check
+ * because every owner of @tb was SO_REUSEPORT of the same user?
+ */
+static bool xtcp_sk_reuseport_match(const struct xtcp_bind_bucket *tb,
+				    struct sock *sk)
+{
+	if (tb->fastreuseport <= 0 || !sk->sk_reuseport ||
+	    rcu_access_pointer(sk->sk_reuseport_cb) ||
+	    !uid_eq(tb->fastuid, sock_i_uid(sk)))
+		return false;
+	if (tb->fastreuseport == FASTREUSEPORT_ANY)
+		return true;
+	return !tb->fast_rcv_saddr || tb->fast_rcv_saddr == sk->sk_rcv_saddr;
+}
+
+/* The twin of inet_csk_update_fastreuse(): what the bucket remembers of
+ * its owners' SO_REUSEADDR and SO_REUSEPORT at the time they joined.
+ * Caller holds @tb's chain lock.
+ */
+static void xtcp_inet_csk_update_fastreuse(struct xtcp_bind_bucket *tb,
+					   struct sock *sk)
+{
+	bool reuse = sk->sk_reuse && sk->sk_state != TCP_LISTEN;
+	bool empty = hlist_empty(&tb->owners);
+
+	if (empty)
+		tb->fastreuse = reuse;
+	else if (!reuse)
+		tb->fastreuse = 0;
+
+	if (!sk->sk_reuseport) {
+		tb->fastreuseport = 0;
+		return;
+	}
+	if (empty || !xtcp_sk_reuseport_match(tb, sk)) {
+		tb->fastreuseport = empty ? FASTREUSEPORT_ANY :
+					    FASTREUSEPORT_STRICT;
+		tb->fastuid = sock_i_uid(sk);
+		tb->fast_rcv_saddr = sk->sk_rcv_saddr;
+	}
+}
+
+/* Is @port taken for @sk?  An explicit port skips the check where the
+ * bucket's fast-reuse memory allows it, as inet_csk_get_port() does; the
+ * ephemeral search always checks.  Caller holds @tb's chain lock.
+ */
+static bool xtcp_port_conflict(struct sock *sk,
+			       const struct xtcp_bind_bucket *tb,
+			       bool search, bool relax)
+{
+	bool reuse = sk->sk_reuse && sk->sk_state != TCP_LISTEN;
+
+	if (search)
+		return xtcp_inet_csk_bind_conflict(sk, tb, relax, false);
+	if (!hlist_empty(&tb->owners) &&
+	    (sk->sk_reuse == SK_FORCE_REUSE ||
+	     (tb->fastreuse > 0 && reuse) ||
+	     xtcp_sk_reuseport_match(tb, sk)))
+		return false;
+	return xtcp_inet_csk_bind_conflict(sk, tb, true, true);
+}
+
 /* Try @port for @sk: join the existing bucket when there is no conflict,
- * or create one (which takes the port from stock TCP).  Caller holds
+ * or create one (which takes the port from stock TCP).  @search: part of
+ * the ephemeral search, @relax: its second, relaxed pass.  Caller holds
  * bind_mutex.  Returns 0 or a negative errno.
  */
 static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
-			 unsigned short port, bool relax, bool reuseport_ok)
+			 unsigned short port, bool search, bool relax)
 {
 	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
 	struct xtcp_bind_bucket *tb;
@@ -257,10 +321,10 @@ static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
 	spin_lock_bh(&head->lock);
 	tb = xtcp_bind_bucket_find(head, port);
 	if (tb) {
-		if (xtcp_inet_csk_bind_conflict(sk, tb, relax, reuseport_ok))
+		if (xtcp_port_conflict(sk, tb, search, relax))
 			err = -EADDRINUSE;
-		else if (!xtcp_sk(sk)->bind_hash)
-			xtcp_inet_bind_hash(sk, tb, port);
+		else
+			goto success;
 		spin_unlock_bh(&head->lock);
 		return err;
 	}
@@ -271,7 +335,10 @@ static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
 	if (!tb)
 		return err;
 	spin_lock_bh(&head->lock);
-	xtcp_inet_bind_hash(sk, tb, port);
+success:
+	xtcp_inet_csk_update_fastreuse(tb, sk);
+	if (!xtcp_sk(sk)->bind_hash)
+		xtcp_inet_bind_hash(sk, tb, port);
 	spin_unlock_bh(&head->lock);
 	return 0;
 }
@@ -283,7 +350,9 @@ static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
 static int xtcp_inet_csk_find_open_port(struct xtcp_net *xn, struct sock *sk)
 {
 	int low, high, remaining, offset, port, i, attempt_half, err;
+	bool relax = false;
 
+ports_exhausted:
 	attempt_half = sk->sk_reuse == SK_CAN_REUSE ? 1 : 0;
 other_half_scan:
 	inet_sk_get_local_port_range(sk, &low, &high);
@@ -310,7 +379,7 @@ other_parity_scan:
 			port -= remaining;
 		if (inet_is_local_reserved_port(xn->net, port))
 			continue;
-		err = xtcp_try_port(xn, sk, port, false, false);
+		err = xtcp_try_port(xn, sk, port, true, relax);
 		if (!err)
 			return 0;
 		if (err != -EADDRINUSE)
@@ -323,6 +392,11 @@ other_parity_scan:
 	if (attempt_half == 1) {
 		attempt_half = 2;
 		goto other_half_scan;
+	}
+	if (READ_ONCE(xn->net->ipv4.sysctl_ip_autobind_reuse) && !relax) {
+		/* still a chance to connect to different destinations */
+		relax = true;
+		goto ports_exhausted;
 	}
 	return -EADDRINUSE;
 }
@@ -339,7 +413,7 @@ int xtcp_inet_csk_get_port(struct sock *sk, unsigned short snum)
 
 	mutex_lock(&xn->bind_mutex);
 	if (snum)
-		err = xtcp_try_port(xn, sk, snum, true, true);
+		err = xtcp_try_port(xn, sk, snum, false, false);
 	else
 		err = xtcp_inet_csk_find_open_port(xn, sk);
 	mutex_unlock(&xn->bind_mutex);
