@@ -336,14 +336,52 @@ static void *shutdown_later(void *p)
 	return NULL;
 }
 
+/*
+ * Watchdog: a call expected to return must not hang the test forever.
+ * After WATCHDOG_MS, SIGUSR1 (installed without SA_RESTART) interrupts
+ * the blocked thread; the call then fails with EINTR outside its window.
+ */
+#define WATCHDOG_MS 5000
+
+static pthread_t wd_thread, wd_target;
+static volatile int wd_done;
+
+static void *watchdog(void *p)
+{
+	(void)p;
+	for (int i = 0; i < WATCHDOG_MS / 50 && !wd_done; i++)
+		sleep_ms(50);
+	if (!wd_done)
+		pthread_kill(wd_target, SIGUSR1);
+	return NULL;
+}
+
+static void watchdog_start(void)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigaction(SIGUSR1, &sa, NULL);
+	wd_done = 0;
+	wd_target = pthread_self();
+	pthread_create(&wd_thread, NULL, watchdog, NULL);
+}
+
+static void watchdog_stop(void)
+{
+	wd_done = 1;
+	pthread_join(wd_thread, NULL);
+}
+
 /* Record "elapsed within [lo, hi] ms" rather than the time itself. */
 #define T_TIMED(t, lo, hi, expr, ...) ({				\
 	long __t0 = now_ms(), __r, __dt;				\
 	int __e;							\
+	watchdog_start();						\
 	errno = 0;							\
 	__r = (long)(expr);						\
 	__e = errno;							\
 	__dt = now_ms() - __t0;						\
+	watchdog_stop();						\
 	t_add(t, 0, __r, __r < 0 ? __e : 0, __dt >= (lo) && __dt <= (hi),\
 	      __VA_ARGS__);						\
 	__r; })
@@ -361,8 +399,8 @@ static void scen_accept_block(struct trace *t, int fam, long arg)
 	T_RET(t, listen(fd, 1), "listen");
 	T_RET(t, setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)),
 	      "SO_RCVTIMEO 200ms");
-	T_TIMED(t, 150, 1500, accept(fd, NULL, NULL),
-		"accept with SO_RCVTIMEO (time in [150,1500] ms)");
+	T_TIMED(t, 150, 3000, accept(fd, NULL, NULL),
+		"accept with SO_RCVTIMEO (time in [150,3000] ms)");
 
 	/* a signal without SA_RESTART */
 	sigaction(SIGALRM, &sa, NULL);
@@ -370,14 +408,14 @@ static void scen_accept_block(struct trace *t, int fam, long arg)
 	tv.tv_usec = 0;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	arm_timer_ms(100);
-	T_TIMED(t, 50, 1500, accept(fd, NULL, NULL),
-		"accept, signal, no SA_RESTART (time in [50,1500] ms)");
+	T_TIMED(t, 50, 3000, accept(fd, NULL, NULL),
+		"accept, signal, no SA_RESTART (time in [50,3000] ms)");
 	/* SA_RESTART, but a timeout is set: still EINTR */
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGALRM, &sa, NULL);
 	arm_timer_ms(100);
-	T_TIMED(t, 50, 1500, accept(fd, NULL, NULL),
-		"accept, signal, SA_RESTART, timeout (time in [50,1500] ms)");
+	T_TIMED(t, 50, 3000, accept(fd, NULL, NULL),
+		"accept, signal, SA_RESTART, timeout (time in [50,3000] ms)");
 	/* SA_RESTART and no timeout: restarted; then shutdown wakes it */
 	tv.tv_sec = 0;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
@@ -402,8 +440,8 @@ static void scen_accept_block(struct trace *t, int fam, long arg)
 	/* but SHUT_RDWR does */
 	later = (struct later){ fd, 100, SHUT_RDWR };
 	pthread_create(&th, NULL, shutdown_later, &later);
-	T_TIMED(t, 50, 400, accept(fd, NULL, NULL),
-		"accept, SHUT_RDWR by another thread (time in [50,400] ms)");
+	T_TIMED(t, 50, 3000, accept(fd, NULL, NULL),
+		"accept, SHUT_RDWR by another thread (time in [50,3000] ms)");
 	pthread_join(th, NULL);
 	close(fd);
 }
@@ -412,13 +450,13 @@ TEST(accept_blocking)
 {
 	RUN_BOTH(scen_accept_block, 0);
 	EXPECT_TRUE(t_check(_metadata, ti,
-			    "accept with SO_RCVTIMEO (time in [150,1500] ms)",
+			    "accept with SO_RCVTIMEO (time in [150,3000] ms)",
 			    -1, EAGAIN, true, 1));
 	EXPECT_TRUE(t_check(_metadata, ti,
-			    "accept, signal, no SA_RESTART (time in [50,1500] ms)",
+			    "accept, signal, no SA_RESTART (time in [50,3000] ms)",
 			    -1, EINTR, true, 1));
 	EXPECT_TRUE(t_check(_metadata, ti,
-			    "accept, signal, SA_RESTART, timeout (time in [50,1500] ms)",
+			    "accept, signal, SA_RESTART, timeout (time in [50,3000] ms)",
 			    -1, EINTR, true, 1));
 	EXPECT_TRUE(t_check(_metadata, ti,
 			    "accept, signal, SA_RESTART, then shutdown (time in [300,3000] ms)",
@@ -427,7 +465,7 @@ TEST(accept_blocking)
 			    "accept, SHUT_WR by another thread (time in [400,3000] ms)",
 			    -1, EAGAIN, true, 1));
 	EXPECT_TRUE(t_check(_metadata, ti,
-			    "accept, SHUT_RDWR by another thread (time in [50,400] ms)",
+			    "accept, SHUT_RDWR by another thread (time in [50,3000] ms)",
 			    -1, EINVAL, true, 1));
 	COMPARE(ti, tx);
 }
@@ -495,13 +533,13 @@ static void scen_poll_wakeup(struct trace *t, int fam, long arg)
 	fd = T_FD(t, socket(fam, SOCK_STREAM, 0), "socket");
 	T_RET(t, listen(fd, 4), "listen");
 	p = (struct pollfd){ .fd = fd, .events = POLLIN | POLLRDHUP };
-	T_TIMED(t, 250, 1000, poll(&p, 1, 300),
-		"poll(POLLIN) on an empty listener (time in [250,1000] ms)");
+	T_TIMED(t, 250, 3000, poll(&p, 1, 300),
+		"poll(POLLIN) on an empty listener (time in [250,3000] ms)");
 	later = (struct later){ fd, 100, SHUT_RD };
 	pthread_create(&th, NULL, shutdown_later, &later);
 	p.revents = 0;
-	T_TIMED(t, 50, 1500, poll(&p, 1, 3000),
-		"poll(POLLIN), SHUT_RD by another thread (time in [50,1500] ms)");
+	T_TIMED(t, 50, 3000, poll(&p, 1, 3000),
+		"poll(POLLIN), SHUT_RD by another thread (time in [50,3000] ms)");
 	T_VAL(t, p.revents, "revents");
 	pthread_join(th, NULL);
 	close(fd);
@@ -511,10 +549,10 @@ TEST(poll_wakeup)
 {
 	RUN_BOTH(scen_poll_wakeup, 0);
 	EXPECT_TRUE(t_check(_metadata, ti,
-			    "poll(POLLIN) on an empty listener (time in [250,1000] ms)",
+			    "poll(POLLIN) on an empty listener (time in [250,3000] ms)",
 			    0, 0, true, 1));
 	EXPECT_TRUE(t_check(_metadata, ti,
-			    "poll(POLLIN), SHUT_RD by another thread (time in [50,1500] ms)",
+			    "poll(POLLIN), SHUT_RD by another thread (time in [50,3000] ms)",
 			    1, 0, true, 1));
 	COMPARE(ti, tx);
 }
