@@ -6,6 +6,8 @@
  */
 #include "xtcp_common.h"
 #include <linux/capability.h>
+#include <pthread.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 
 /* socket option sets used by the reuse scenarios */
@@ -924,6 +926,230 @@ TEST(netns_separate_ports)
 	EXPECT_STEP_OK(ti, "ns2: listen B");
 	EXPECT_STEP_OK(ti, "ns2: bind D to C's port");
 	EXPECT_STEP_ERR(ti, "ns2: bind D to B's port", EADDRINUSE);
+	COMPARE(ti, tx);
+}
+
+/* A netns whose only reference is a socket; many netns come and go. */
+static void scen_netns_lifetime(struct trace *t, int fam, long arg)
+{
+	int orig = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	int fds[16], n = 0, ok = 0;
+
+	(void)arg;
+	for (int i = 0; i < 32; i++) {
+		int fd;
+
+		if (new_netns())
+			break;
+		fd = socket(fam, SOCK_STREAM, 0);
+		if (fd >= 0 && !bind4(fd, "127.0.0.1", PORT_A) && !listen(fd, 4))
+			ok++;
+		if (setns(orig, CLONE_NEWNET))
+			break;
+		/* keep every other one open: its netns lives on with it */
+		if (i % 2 && n < 16)
+			fds[n++] = fd;
+		else
+			close(fd);
+	}
+	T_VAL(t, ok, "netns made, socket bound and listening in each");
+	/* the kept sockets still work from outside their netns */
+	ok = 0;
+	for (int i = 0; i < n; i++)
+		if (sock_port(fds[i]) == PORT_A &&
+		    !shutdown(fds[i], SHUT_RD) && !listen(fds[i], 1))
+			ok++;
+	T_VAL(t, ok, "kept sockets: name, shutdown, listen again");
+	/* and their port in our netns is free */
+	{
+		int fd = socket(fam, SOCK_STREAM, 0);
+
+		T_RET(t, bind4(fd, "127.0.0.1", PORT_A), "bind PORT_A here");
+		close(fd);
+	}
+	close_all(fds, n);
+	close(orig);
+}
+
+TEST(netns_lifetime)
+{
+	RUN_BOTH(scen_netns_lifetime, 0);
+	EXPECT_STEP_VAL(ti, "netns made, socket bound and listening in each", 32);
+	EXPECT_STEP_VAL(ti, "kept sockets: name, shutdown, listen again", 16);
+	COMPARE(ti, tx);
+}
+
+/* Many ports at once. */
+static void scen_many_ports(struct trace *t, int fam, long arg)
+{
+	enum { N = 900 };
+	static int a[N], b[N];
+	struct rlimit rl;
+	int ok = 0, inuse = 0, eph = 0;
+
+	(void)arg;
+	getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur < 2 * N + 64) {
+		rl.rlim_cur = rl.rlim_max < 4096 ? rl.rlim_max : 4096;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (int i = 0; i < N; i++) {
+		a[i] = socket(fam, SOCK_STREAM, 0);
+		if (!bind4(a[i], i % 2 ? "127.0.0.1" : "0.0.0.0", 20000 + i) &&
+		    (i % 3 || !listen(a[i], 1)))
+			ok++;
+	}
+	T_VAL(t, ok, "ports bound (a third listening)");
+	for (int i = 0; i < N; i++) {
+		b[i] = socket(fam, SOCK_STREAM, 0);
+		setint(b[i], SOL_SOCKET, SO_REUSEADDR, 1);
+		if (bind4(b[i], "127.0.0.1", 20000 + i) && errno == EADDRINUSE)
+			inuse++;
+		close(b[i]);
+	}
+	T_VAL(t, inuse, "second binds refused");
+	for (int i = 0; i < N; i++) {
+		b[i] = socket(fam, SOCK_STREAM, 0);
+		if (!bind4(b[i], "0.0.0.0", 0) && port_in_range(sock_port(b[i])))
+			eph++;
+	}
+	T_VAL(t, eph, "ephemeral binds beside them");
+	close_all(a, N);
+	close_all(b, N);
+	ok = 0;
+	for (int i = 0; i < N; i += 7) {
+		int fd = socket(fam, SOCK_STREAM, 0);
+
+		if (!bind4(fd, "0.0.0.0", 20000 + i))
+			ok++;
+		close(fd);
+	}
+	T_VAL(t, ok, "ports free after close (every 7th)");
+}
+
+TEST(many_ports)
+{
+	RUN_BOTH(scen_many_ports, 0);
+	EXPECT_STEP_VAL(ti, "ports bound (a third listening)", 900);
+	EXPECT_STEP_VAL(ti, "second binds refused", 900);
+	EXPECT_STEP_VAL(ti, "ephemeral binds beside them", 900);
+	COMPARE(ti, tx);
+}
+
+/* ------------------------------------------------------------------ */
+/* Races: threads binding and listening at the same moment             */
+/* ------------------------------------------------------------------ */
+
+#define RACE_THREADS	4
+#define RACE_ROUNDS	150
+
+struct race {
+	pthread_barrier_t start, done;
+	int mode;
+	int fds[RACE_THREADS];
+	int res[RACE_THREADS];
+	int stop;
+};
+
+static void *race_thread(void *p)
+{
+	struct race *r = (struct race *)((long *)p)[0];
+	long i = ((long *)p)[1];
+
+	for (;;) {
+		pthread_barrier_wait(&r->start);
+		if (r->stop)
+			break;
+		switch (r->mode) {
+		case 0:
+			r->res[i] = bind4(r->fds[i], "0.0.0.0", PORT_A);
+			break;
+		case 1:
+			r->res[i] = bind4(r->fds[i], "127.0.0.1", 0);
+			break;
+		case 2:
+		case 3:
+			r->res[i] = listen(r->fds[i], 1);
+			break;
+		}
+		pthread_barrier_wait(&r->done);
+	}
+	return NULL;
+}
+
+/* mode 0: bind one port; 1: bind(0); 2: listen on a shared RA port;
+ * 3: listen on a shared RP port */
+static void scen_race(struct trace *t, int fam, long mode)
+{
+	static struct race r;
+	pthread_t th[RACE_THREADS];
+	long args[RACE_THREADS][2];
+	int good = 0;
+
+	memset(&r, 0, sizeof(r));
+	r.mode = mode;
+	pthread_barrier_init(&r.start, NULL, RACE_THREADS + 1);
+	pthread_barrier_init(&r.done, NULL, RACE_THREADS + 1);
+	for (long i = 0; i < RACE_THREADS; i++) {
+		args[i][0] = (long)&r;
+		args[i][1] = i;
+		pthread_create(&th[i], NULL, race_thread, args[i]);
+	}
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		int wins = 0, distinct = 1;
+
+		for (int i = 0; i < RACE_THREADS; i++) {
+			r.fds[i] = mksock(fam, mode == 2 ? O_RA :
+					  mode == 3 ? O_RP : 0);
+			if (mode >= 2)
+				bind4(r.fds[i], "0.0.0.0", PORT_B);
+		}
+		pthread_barrier_wait(&r.start);
+		pthread_barrier_wait(&r.done);
+		for (int i = 0; i < RACE_THREADS; i++) {
+			wins += r.res[i] == 0;
+			for (int j = 0; j < i; j++)
+				if (sock_port(r.fds[i]) == sock_port(r.fds[j]))
+					distinct = 0;
+		}
+		if ((mode == 0 && wins == 1) || (mode == 1 && distinct &&
+		     wins == RACE_THREADS) || (mode == 2 && wins == 1) ||
+		    (mode == 3 && wins == RACE_THREADS))
+			good++;
+		close_all(r.fds, RACE_THREADS);
+	}
+	r.stop = 1;
+	pthread_barrier_wait(&r.start);
+	for (int i = 0; i < RACE_THREADS; i++)
+		pthread_join(th[i], NULL);
+	T_VAL(t, good, "rounds with the right outcome");
+}
+
+TEST(race_bind_same_port)
+{
+	RUN_BOTH(scen_race, 0);
+	EXPECT_STEP_VAL(ti, "rounds with the right outcome", RACE_ROUNDS);
+	COMPARE(ti, tx);
+}
+
+TEST(race_bind_port0)
+{
+	RUN_BOTH(scen_race, 1);
+	EXPECT_STEP_VAL(ti, "rounds with the right outcome", RACE_ROUNDS);
+	COMPARE(ti, tx);
+}
+
+TEST(race_listen_reuseaddr)
+{
+	RUN_BOTH(scen_race, 2);
+	EXPECT_STEP_VAL(ti, "rounds with the right outcome", RACE_ROUNDS);
+	COMPARE(ti, tx);
+}
+
+TEST(race_listen_reuseport)
+{
+	RUN_BOTH(scen_race, 3);
+	EXPECT_STEP_VAL(ti, "rounds with the right outcome", RACE_ROUNDS);
 	COMPARE(ti, tx);
 }
 

@@ -629,4 +629,54 @@ TEST(ioctl_listener_inq)
 	}
 }
 
+/* ------------------------------------------------------------------ */
+/* Defaults that come from per-netns sysctls                           */
+/* ------------------------------------------------------------------ */
+
+static void t_defaults(struct trace *t, int fam, const char *tag)
+{
+	int fd = socket(fam, SOCK_STREAM, 0);
+	char name[64];
+
+	snprintf(name, sizeof(name), "SO_RCVBUF %s", tag);
+	t_getint(t, fd, SOL_SOCKET, SO_RCVBUF, name);
+	snprintf(name, sizeof(name), "SO_SNDBUF %s", tag);
+	t_getint(t, fd, SOL_SOCKET, SO_SNDBUF, name);
+	snprintf(name, sizeof(name), "IP_TTL %s", tag);
+	t_getint(t, fd, SOL_IP, IP_TTL, name);
+	snprintf(name, sizeof(name), "IP_MTU_DISCOVER %s", tag);
+	t_getint(t, fd, SOL_IP, IP_MTU_DISCOVER, name);
+	snprintf(name, sizeof(name), "SO_RCVLOWAT 1<<30 then SO_RCVLOWAT %s", tag);
+	setint(fd, SOL_SOCKET, SO_RCVLOWAT, 1 << 30);
+	t_getint(t, fd, SOL_SOCKET, SO_RCVLOWAT, name);
+	close(fd);
+}
+
+static void scen_sysctl_defaults(struct trace *t, int fam, long arg)
+{
+	(void)arg;
+	t_defaults(t, fam, "default");
+	T_RET(t, sysctl_write("net/ipv4/tcp_rmem", "4096 100000 2000000"),
+	      "tcp_rmem = 4096 100000 2000000");
+	T_RET(t, sysctl_write("net/ipv4/tcp_wmem", "4096 50000 1000000"),
+	      "tcp_wmem = 4096 50000 1000000");
+	T_RET(t, sysctl_write("net/ipv4/ip_default_ttl", "33"),
+	      "ip_default_ttl = 33");
+	T_RET(t, sysctl_write("net/ipv4/ip_no_pmtu_disc", "1"),
+	      "ip_no_pmtu_disc = 1");
+	t_defaults(t, fam, "after sysctls");
+}
+
+TEST(sysctl_defaults)
+{
+	RUN_BOTH(scen_sysctl_defaults, 0);
+	EXPECT_STEP_VAL(ti, "getsockopt SO_RCVBUF after sysctls (val*1000+len)",
+			100000L * 1000 + 4);
+	EXPECT_STEP_VAL(ti, "getsockopt SO_SNDBUF after sysctls (val*1000+len)",
+			50000L * 1000 + 4);
+	EXPECT_STEP_VAL(ti, "getsockopt IP_TTL after sysctls (val*1000+len)",
+			33 * 1000 + 4);
+	COMPARE_EACH(ti, tx);
+}
+
 TEST_HARNESS_MAIN
