@@ -6,6 +6,7 @@
  */
 #include "xtcp_common.h"
 #include <linux/capability.h>
+#include <linux/filter.h>
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -813,6 +814,58 @@ static void scen_device(struct trace *t, int fam, long arg)
 }
 
 COMPARE_TEST(device_bound, scen_device, 0, CMP_FIRST)
+
+/* Reuseport groups with a classic BPF selector. */
+static void scen_reuseport_bpf(struct trace *t, int fam, long arg)
+{
+	struct sock_filter code[] = { { 0x06, 0, 0, 0 } };	/* ret 0 */
+	struct sock_fprog prog = { 1, code };
+	int a, b, c, zero = 0;
+
+	(void)arg;
+	a = mksock(fam, 0);
+	T_RET(t, setsockopt(a, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+			    sizeof(prog)), "attach CBPF without SO_REUSEPORT");
+	close(a);
+	a = mksock(fam, O_RP);
+	b = mksock(fam, O_RP);
+	T_RET(t, setsockopt(a, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+			    sizeof(prog)), "A: attach CBPF (unbound)");
+	T_RET(t, bind4(a, "0.0.0.0", PORT_A), "bind A RP");
+	T_RET(t, listen(a, 4), "listen A");
+	T_RET(t, bind4(b, "0.0.0.0", PORT_A), "bind B RP");
+	T_RET(t, listen(b, 4), "listen B");
+	T_RET(t, setsockopt(b, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+			    sizeof(prog)), "B: attach CBPF (listening)");
+	T_RET(t, setsockopt(a, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &zero,
+			    sizeof(zero)), "A: detach");
+	T_RET(t, setsockopt(a, SOL_SOCKET, SO_DETACH_REUSEPORT_BPF, &zero,
+			    sizeof(zero)), "A: detach again");
+	c = mksock(fam, O_RP);
+	T_RET(t, bind4(c, "0.0.0.0", PORT_A), "bind C RP");
+	T_RET(t, listen(c, 4), "listen C");
+	T_RET(t, shutdown(a, SHUT_RD), "shutdown A");
+	T_RET(t, listen(a, 4), "listen A again");
+	close(a);
+	close(b);
+	close(c);
+	/* a group made but never bound */
+	a = mksock(fam, O_RP);
+	T_RET(t, setsockopt(a, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+			    sizeof(prog)), "attach CBPF, then close unbound");
+	close(a);
+	/* bound but not listening */
+	a = mksock(fam, O_RP);
+	T_RET(t, bind4(a, "0.0.0.0", PORT_B), "bind D RP");
+	T_RET(t, setsockopt(a, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog,
+			    sizeof(prog)), "D: attach CBPF (bound)");
+	b = mksock(fam, O_RP);
+	T_RET(t, bind4(b, "0.0.0.0", PORT_B), "bind E RP next to D");
+	close(b);
+	close(a);
+}
+
+COMPARE_TEST(reuseport_bpf, scen_reuseport_bpf, 0, CMP_FIRST)
 
 /* ------------------------------------------------------------------ */
 /* Ports are given back; network namespaces are separate               */
