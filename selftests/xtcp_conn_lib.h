@@ -17,6 +17,8 @@
  * for those steps, checks everything else, and SKIPs with the reason if
  * all else matched.
  *
+ * XTCP_CONN_DUMP=1 in the environment logs both traces of every test.
+ *
  * To pause a handshake or a close at a given state, the scenarios drop
  * chosen segments with an nftables rule on lo's ingress hook (netdev
  * family, before IP and before any protocol handler), in their own netns.
@@ -158,10 +160,21 @@ static inline int nft_flush(void)
 	return nft("flush chain netdev xtcpconn in");
 }
 
+/*
+ * Replace every rule by one dropping what matches, in one transaction: a
+ * retransmission must not slip through between the two.
+ */
+static inline int nft_replace(const char *match)
+{
+	return nft("flush chain netdev xtcpconn in; add rule netdev xtcpconn in %s drop",
+		   match);
+}
+
 /* Recorded, so that a failing nft shows in the trace (and in both runs). */
 #define T_NFT_SETUP(t)		T_RET(t, nft_setup(), "nft setup")
 #define T_NFT_DROP(t, m)	T_RET(t, nft_drop(m), "nft drop %s", m)
 #define T_NFT_FLUSH(t)		T_RET(t, nft_flush(), "nft flush")
+#define T_NFT_REPLACE(t, m)	T_RET(t, nft_replace(m), "nft only drop %s", m)
 
 /* ------------------------------------------------------------------ */
 /* States                                                              */
@@ -365,6 +378,19 @@ static inline long bytes_val(const void *buf, long n)
 	return v;
 }
 
+/* wait until fd has n bytes to read (FIONREAD), at most 2 s */
+static inline void wait_inq(int fd, int n)
+{
+	long end = now_ms() + 2000;
+	int v = -1;
+
+	while (now_ms() < end) {
+		if (ioctl(fd, FIONREAD, &v) == 0 && v >= n)
+			return;
+		sleep_ms(5);
+	}
+}
+
 static inline void set_timeouts(int fd, int ms)
 {
 	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
@@ -443,6 +469,185 @@ static inline void conn_close(struct conn *k)
 			*fds[i] = -1;
 		}
 }
+
+/* ------------------------------------------------------------------ */
+/* Echo: the client sends data, the server sends it back               */
+/* ------------------------------------------------------------------ */
+
+/*
+ * scen_echo's arg: the stock bits, and in its low byte the size in MiB
+ * (0: ECHO_BYTES).
+ */
+#define ECHO_BYTES	(1 << 20)
+#define ECHO_SEED	0x5eed
+
+struct echo_server {
+	int l;
+	long bytes;
+	uint64_t hash;
+	int err;		/* errno of a failed call, or 0 */
+	int eof;		/* recv returned 0 */
+};
+
+static inline void *echo_server_fn(void *arg)
+{
+	struct echo_server *es = arg;
+	uint8_t *buf = malloc(65536);
+	struct pollfd p = { .fd = es->l, .events = POLLIN };
+	int s;
+
+	es->hash = FNV_INIT;
+	poll(&p, 1, 10000);
+	s = accept4(es->l, NULL, NULL, SOCK_CLOEXEC);
+	if (s < 0 || !buf) {
+		es->err = s < 0 ? errno : ENOMEM;
+		goto out;
+	}
+	set_timeouts(s, 20000);
+	for (;;) {
+		ssize_t r = recv(s, buf, 65536, 0), off = 0;
+
+		if (r < 0) {
+			es->err = errno;
+			break;
+		}
+		if (r == 0) {
+			es->eof = 1;
+			break;
+		}
+		es->bytes += r;
+		es->hash = fnv1a(es->hash, buf, r);
+		while (off < r) {
+			ssize_t w = send(s, buf + off, r - off, MSG_NOSIGNAL);
+
+			if (w < 0) {
+				es->err = errno;
+				goto done;
+			}
+			off += w;
+		}
+	}
+done:
+	close(s);
+out:
+	free(buf);
+	return NULL;
+}
+
+/*
+ * Send len bytes of data while reading the echo into back; then
+ * shutdown(SHUT_WR) and read until EOF.  Returns bytes received, or
+ * -errno (-ETIMEDOUT when nothing moves for 20 s).
+ */
+static inline long echo_pump(int fd, const uint8_t *data, long len, uint8_t *back,
+		      long cap, long *sent)
+{
+	long got = 0;
+	bool shut = false;
+
+	*sent = 0;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	for (;;) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t r;
+
+		if (*sent == len && !shut) {
+			if (shutdown(fd, SHUT_WR))
+				return -errno;
+			shut = true;
+		}
+		if (*sent < len)
+			p.events |= POLLOUT;
+		r = poll(&p, 1, 20000);
+		if (r == 0)
+			return -ETIMEDOUT;
+		if (r < 0)
+			return -errno;
+		if (p.revents & POLLOUT) {
+			long n = len - *sent > 65536 ? 65536 : len - *sent;
+
+			r = send(fd, data + *sent, n, MSG_NOSIGNAL);
+			if (r < 0 && errno != EAGAIN)
+				return -errno;
+			if (r > 0)
+				*sent += r;
+		}
+		if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
+			r = recv(fd, back + got, cap - got > 65536 ? 65536 : cap - got, 0);
+			if (r < 0 && errno != EAGAIN)
+				return -errno;
+			if (r == 0)
+				return got;
+			if (r > 0)
+				got += r;
+			if (got == cap)	/* more than was sent: stop */
+				return got;
+		}
+	}
+}
+
+static inline void scen_echo(struct trace *t, int fam, long arg)
+{
+	int cf = role_cf(fam, arg), sf = role_sf(fam, arg);
+	long len = arg & 0xff ? (long)(arg & 0xff) << 20 : ECHO_BYTES;
+	struct echo_server es = { .l = -1 };
+	uint8_t *data = malloc(len), *back = malloc(len + 65536);
+	pthread_t th;
+	long got, sent, diff = -1;
+	int c;
+
+	if (!data || !back) {
+		T_VAL(t, -1, "malloc");
+		return;
+	}
+	fill_data(data, len, ECHO_SEED);
+	es.l = T_FD(t, socket(sf, SOCK_STREAM | SOCK_CLOEXEC, 0), "listener socket");
+	T_RET(t, bind4(es.l, "127.0.0.1", CONN_PORT), "listener bind");
+	T_RET(t, listen(es.l, 4), "listen");
+	c = T_FD(t, socket(cf, SOCK_STREAM | SOCK_CLOEXEC, 0), "client socket");
+	set_timeouts(c, 10000);
+	pthread_create(&th, NULL, echo_server_fn, &es);
+	if (T_RET(t, connect4(c, "127.0.0.1", CONN_PORT), "connect") < 0) {
+		shutdown(es.l, SHUT_RDWR);	/* wakes the server's accept */
+		pthread_join(th, NULL);
+		goto out;
+	}
+	got = echo_pump(c, data, len, back, len + 65536, &sent);
+	T_VAL(t, got < 0 ? got : 0, "client: -errno of the transfer");
+	T_VAL(t, sent, "client: bytes sent");
+	T_VAL(t, got, "client: bytes echoed back");
+	if (got > 0)
+		for (long i = 0; i < (got < len ? got : len); i++)
+			if (back[i] != data[i]) {
+				diff = i;
+				break;
+			}
+	T_VAL(t, diff, "client: first differing byte (-1: none)");
+	pthread_join(th, NULL);
+	T_VAL(t, es.err, "server: errno");
+	T_VAL(t, es.bytes, "server: bytes received");
+	T_VAL(t, es.hash == fnv1a(FNV_INIT, data, len), "server: data exact (FNV-1a)");
+	T_VAL(t, es.eof, "server: saw EOF");
+out:
+	close(c);
+	close(es.l);
+	t_leftover(t, fam);
+	free(data);
+	free(back);
+}
+
+/* Known AF_INET results of scen_echo (in a test body) */
+#define CHECK_ECHO(len) ({						\
+	EXPECT_STEP_OK(ti, "connect");					\
+	EXPECT_STEP_VAL(ti, "client: -errno of the transfer", 0);	\
+	EXPECT_STEP_VAL(ti, "client: bytes sent", len);			\
+	EXPECT_STEP_VAL(ti, "client: bytes echoed back", len);		\
+	EXPECT_STEP_VAL(ti, "client: first differing byte (-1: none)", -1); \
+	EXPECT_STEP_VAL(ti, "server: errno", 0);			\
+	EXPECT_STEP_VAL(ti, "server: data exact (FNV-1a)", 1);		\
+	EXPECT_STEP_VAL(ti, "server: saw EOF", 1);			\
+	EXPECT_STATE(ti, "leftover entries (not TIME_WAIT)", 0);	\
+})
 
 /* ------------------------------------------------------------------ */
 /* Comparing                                                           */
@@ -537,10 +742,12 @@ static inline bool xtcp_objects_settle(char *buf, size_t len)
 		ASSERT_TRUE(0);						\
 	}								\
 	CHECKS;								\
-	if (!_metadata->passed)						\
+	if (!_metadata->passed || getenv("XTCP_CONN_DUMP"))		\
 		dump_trace(_metadata, ti, 0, ti->n);			\
 	CONN_REQUIRE_XTCP();						\
 	tx = run_scenario(fn, xtcp_family(), arg, 0);			\
+	if (getenv("XTCP_CONN_DUMP"))					\
+		dump_trace(_metadata, tx, 0, tx->n);			\
 	CONN_COMPARE(ti, tx);						\
 } while (0)
 
