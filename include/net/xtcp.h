@@ -21,11 +21,15 @@
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/netns/generic.h>
+/* wire constants (TCPHDR_*, TCPOPT_*) and before()/after() only */
+#include <net/tcp.h>
 #include <net/sock.h>
 
 /* Live objects, for leak checks: /sys/module/xtcp/parameters/objects. */
 enum xtcp_obj_kind {
 	XTCP_OBJ_SOCK,
+	XTCP_OBJ_REQSK,
+	XTCP_OBJ_TWSK,
 	XTCP_OBJ_BIND_BUCKET,
 	XTCP_OBJ_MAX
 };
@@ -68,6 +72,12 @@ struct xtcp_accept_queue {
 	atomic_t	qlen;
 };
 
+/*
+ * The connection state, the twin of struct tcp_sock.  Unless a field says
+ * otherwise it is protected by the socket lock: lock_sock() in process
+ * context, bh_lock_sock() in softirq when the user does not own the sock
+ * (otherwise softirq queues the segment to the backlog).
+ */
 struct xtcp_sock {
 	/* inet_connection_sock must stay first: inet_sk() and the IP layer */
 	struct inet_connection_sock	icsk;
@@ -75,23 +85,150 @@ struct xtcp_sock {
 	const struct xtcp_af_ops	*af_ops;
 
 	/* The port this sock holds: owner of xtcp_bind_bucket::owners via
-	 * @bind_node.  Both are protected by the bucket's chain lock.
+	 * sk_bind_node.  Both are protected by the bucket's chain lock.
 	 */
 	struct xtcp_bind_bucket		*bind_hash;
-	struct hlist_node		bind_node;
+
+	/* softirq work deferred while the user owned the sock (bits:
+	 * XTCP_*_DEFERRED), run by xtcp_release_cb()
+	 */
+	unsigned long			deferred;
 
 	/* Listeners only. */
 	struct xtcp_accept_queue	accept_queue;
+	atomic_t			syn_qlen;	/* request socks */
 	/* Children only: next on the listener's accept queue, under its
 	 * xtcp_accept_queue::lock.
 	 */
 	struct sock			*accept_next;
+
+	/* receive side */
+	u32	rcv_nxt;	/* next sequence number expected */
+	u32	copied_seq;	/* head of yet unread data */
+	u32	rcv_wup;	/* rcv_nxt at the last window update sent */
+	u32	rcv_wnd;	/* current receiver window */
+	u32	window_clamp;	/* largest window to advertise */
+	u32	rcv_isn;
+
+	/* send side */
+	u32	snd_una;	/* first byte we want an ack for */
+	u32	snd_nxt;	/* next sequence we send */
+	u32	snd_wl1;	/* sequence of the last window update */
+	u32	snd_wnd;	/* the peer's window */
+	u32	max_window;
+	u32	write_seq;	/* tail of data in the write queue */
+	u32	snd_isn;
+	u32	snd_cwnd;	/* in segments */
+	u32	snd_ssthresh;
+	u32	packets_out;	/* segments sent and not acked */
+	u32	lsndtime;	/* jiffies of the last data sent */
+	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
+
+	/* segment size */
+	u32	mss_cache;	/* current effective send MSS */
+	u16	advmss;		/* MSS we advertise */
+	u16	rx_mss;		/* MSS the peer advertised */
+	u16	user_mss;	/* TCP_MAXSEG */
+
+	/* options agreed in the handshake */
+	u8	snd_wscale : 4,
+		rcv_wscale : 4;
+	u8	tstamp_ok : 1,
+		wscale_ok : 1,
+		sack_ok : 1,
+		nonagle : 1;
+	u32	ts_recent;	/* peer's last TSval */
+	u32	ts_recent_stamp;	/* seconds when ts_recent was taken */
+	u32	tsoffset;	/* per-flow offset of our TSval */
+
+	/* RTT and retransmission */
+	u32	srtt_us;	/* smoothed RTT << 3, in usecs */
+	u32	mdev_us;	/* RTT mean deviation */
+	u32	rtt_seq;	/* sequence whose ack gives the next sample */
+	u32	retrans_stamp;	/* jiffies of the first retransmit */
+	u8	syn_retries;
+	u8	dupacks;
+	u8	in_recovery : 1;
+	u32	high_seq;	/* snd_nxt when recovery began */
+	int	linger2;
+};
+
+enum {
+	XTCP_WRITE_TIMER_DEFERRED,
+	XTCP_DELACK_TIMER_DEFERRED,
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
 {
 	return (struct xtcp_sock *)sk;
 }
+
+/*
+ * A request sock: a SYN received on a listener, answered by a SYN-ACK,
+ * waiting for the ACK.  The twin of tcp_request_sock.  It sits in the
+ * ehash like a sock (sock_common first; skc_state TCP_NEW_SYN_RECV) and
+ * is freed by SLAB_TYPESAFE_BY_RCU rules: lookups take a reference with
+ * refcount_inc_not_zero() and re-check the keys.  The fields after
+ * @common do not change after the request is hashed, except @num_retrans
+ * and @acked (under the timer and the listener's lock).
+ */
+struct xtcp_request_sock {
+	struct sock_common	common;
+	struct sock		*listener;	/* holds a reference */
+	struct timer_list	timer;		/* SYN-ACK retransmit */
+	u32			snt_isn;
+	u32			rcv_isn;
+	u32			ts_recent;
+	u32			ts_off;
+	u32			rcv_wnd;
+	u16			mss;		/* the peer's */
+	u8			snd_wscale;
+	u8			rcv_wscale;
+	u8			num_retrans;
+	u8			tstamp_ok : 1,
+				sack_ok : 1,
+				wscale_ok : 1;
+};
+
+static inline struct xtcp_request_sock *xtcp_rsk(const struct sock *sk)
+{
+	return (struct xtcp_request_sock *)sk;
+}
+
+/*
+ * A TIME_WAIT (or orphaned FIN_WAIT2) connection, the twin of
+ * tcp_timewait_sock: in the ehash like a sock (skc_state TCP_TIME_WAIT,
+ * @substate the real one) and on its port's owner list
+ * (skc_bind_node).  SLAB_TYPESAFE_BY_RCU like request socks.
+ */
+struct xtcp_timewait_sock {
+	struct sock_common	common;
+	struct xtcp_bind_bucket	*tb;		/* under its chain lock */
+	struct timer_list	timer;
+	u32			rcv_nxt;
+	u32			snd_nxt;
+	u32			rcv_wnd;
+	u32			ts_recent;
+	u32			ts_recent_stamp;
+	u32			ts_off;
+	u8			rcv_wscale;
+	u8			substate;
+	u8			tstamp_ok : 1;
+};
+
+static inline struct xtcp_timewait_sock *xtcp_twsk(const struct sock *sk)
+{
+	return (struct xtcp_timewait_sock *)sk;
+}
+
+/* A chain of the established hash: full socks, request socks and
+ * time-wait socks, keyed by the 4-tuple.  @lock (BH) for writers,
+ * RCU and the nulls value (the chain's index) for readers.
+ */
+struct xtcp_ehash_bucket {
+	spinlock_t		lock;	/* writers of chain */
+	struct hlist_nulls_head	chain;
+};
 
 /* A chain of the bind table.  @lock is taken with BHs off. */
 struct xtcp_bind_hashbucket {
@@ -136,6 +273,7 @@ struct xtcp_listen_hashbucket {
 	struct hlist_nulls_head	nulls_head;
 };
 
+#define XTCP_EHASH_SIZE		16384
 #define XTCP_BHASH_SIZE		2048
 #define XTCP_LHASH_SIZE		512
 
@@ -152,6 +290,14 @@ struct xtcp_net {
 
 	/* listening hash */
 	struct xtcp_listen_hashbucket	*lhash;
+
+	/* established hash */
+	struct xtcp_ehash_bucket	*ehash;
+
+	/* a kernel raw socket that sends ACKs and RSTs for request socks,
+	 * time-wait socks and segments that match no sock
+	 */
+	struct socket			*ctl_sock;
 };
 
 extern unsigned int xtcp_net_id;
@@ -178,9 +324,24 @@ int xtcp_inet_csk_get_port(struct sock *sk, unsigned short snum);
 void xtcp_inet_put_port(struct sock *sk);
 int xtcp_inet_hash(struct sock *sk);
 void xtcp_inet_unhash(struct sock *sk);
+bool xtcp_ehash_insert(struct sock *sk, struct sock *osk);
+bool xtcp_ehash_remove(struct sock *sk);
+struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif);
+struct sock *xtcp_lookup_listener(struct net *net, struct sk_buff *skb,
+				  int doff, __be32 saddr, __be16 sport,
+				  __be32 daddr, unsigned short hnum,
+				  int dif, int sdif);
+int xtcp_inet_hash_connect(struct sock *sk);
+void xtcp_inherit_port(const struct sock *sk, struct sock *child);
+void xtcp_twsk_bind_hash(struct sock *tw, struct sock *sk);
+void xtcp_twsk_bind_unhash(struct sock *tw);
 
 /* xtcp_core.c: socket-level TCP, the twin of net/ipv4/tcp.c */
 void xtcp_set_state(struct sock *sk, int state);
+void xtcp_inet_csk_destroy_sock(struct sock *sk);
+void xtcp_write_queue_purge(struct sock *sk);
 int xtcp_inet_csk_listen_start(struct sock *sk);
 struct sock *xtcp_inet_csk_accept(struct sock *sk, int flags, int *err,
 				  bool kern);
@@ -201,11 +362,133 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 int xtcp_init_sock(struct sock *sk);
 void xtcp_destroy_sock(struct sock *sk);
 
+/* The control block of XTCP's skbs (the twin of tcp_skb_cb).  On output
+ * the IP layer's IPCB overlays it, so transmit clears it in the clone.
+ */
+struct xtcp_skb_cb {
+	u32	seq;		/* first sequence number */
+	u32	end_seq;	/* seq + SYN + FIN + data length */
+	u32	ack_seq;	/* input: the segment's ack */
+	u32	when;		/* output: jiffies when (re)sent */
+	u8	tcp_flags;	/* TCPHDR_* */
+	u8	retransmitted;
+};
+
+#define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* Options seen in a segment: the twin of tcp_options_received. */
+struct xtcp_options_received {
+	u32	rcv_tsval;
+	u32	rcv_tsecr;
+	u16	mss_clamp;
+	u8	snd_wscale;
+	u8	saw_tstamp : 1,
+		tstamp_ok : 1,
+		sack_ok : 1,
+		wscale_ok : 1;
+};
+
+#define XTCP_TIMEWAIT_LEN	(60 * HZ)
+#define XTCP_FIN_TIMEOUT	(60 * HZ)
+#define XTCP_RTO_MIN		(HZ / 5)
+#define XTCP_RTO_MAX		(120 * HZ)
+#define XTCP_TIMEOUT_INIT	(1 * HZ)
+#define XTCP_DELACK_MAX		(HZ / 5)
+#define XTCP_DELACK_MIN		(HZ / 25)
+#define XTCP_SYN_RETRIES	6
+#define XTCP_SYNACK_RETRIES	5
+#define XTCP_RETRIES2		15
+#define XTCP_INIT_CWND		10
+#define XTCP_MSS_DEFAULT	536
+#define XTCP_MAX_WSCALE		14
+
+static inline u32 xtcp_ts_now(void)
+{
+	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
+}
+
+static inline u32 xtcp_receive_window(const struct xtcp_sock *xsk)
+{
+	s32 win = xsk->rcv_wup + xsk->rcv_wnd - xsk->rcv_nxt;
+
+	return win < 0 ? 0 : win;
+}
+
 /* xtcp_output.c */
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
+int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it);
+int xtcp_connect(struct sock *sk);
+void xtcp_write_xmit(struct sock *sk);
+void xtcp_push(struct sock *sk);
+void xtcp_send_ack(struct sock *sk);
+void xtcp_send_fin(struct sock *sk);
+void xtcp_send_active_reset(struct sock *sk, gfp_t priority);
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+struct sk_buff *xtcp_make_synack(const struct sock *sk,
+				 const struct xtcp_request_sock *req,
+				 struct dst_entry *dst);
+u32 xtcp_select_initial_window(const struct sock *sk, int mss,
+			       u8 *rcv_wscale);
+
+/* xtcp_input.c */
+void xtcp_parse_options(const struct sk_buff *skb,
+			struct xtcp_options_received *opt_rx);
+int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
+void xtcp_reset(struct sock *sk);
+void xtcp_done(struct sock *sk);
+void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
+
+/* xtcp_minisocks.c */
+int xtcp_minisocks_init(void);
+void xtcp_minisocks_exit(void);
+struct xtcp_request_sock *xtcp_reqsk_alloc(struct sock *listener);
+void xtcp_reqsk_put(struct xtcp_request_sock *req);
+void xtcp_reqsk_drop(struct xtcp_request_sock *req);
+struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
+			    struct xtcp_request_sock *req);
+struct sock *xtcp_create_openreq_child(const struct sock *sk,
+				       const struct xtcp_request_sock *req,
+				       const struct sk_buff *skb);
+int xtcp_child_process(struct sock *parent, struct sock *child,
+		       struct sk_buff *skb);
+void xtcp_time_wait(struct sock *sk, int state, int timeo);
+enum xtcp_tw_status {
+	XTCP_TW_SUCCESS,	/* consumed or dropped */
+	XTCP_TW_ACK,		/* answer with an ACK */
+	XTCP_TW_RST,		/* answer with a reset */
+	XTCP_TW_SYN,		/* a new connection may reuse the 4-tuple */
+};
+
+int xtcp_timewait_state_process(struct sock *tw, struct sk_buff *skb);
+void xtcp_twsk_put(struct sock *tw);
+void xtcp_sock_gen_put(struct sock *sk);
+void xtcp_purge_net(struct xtcp_net *xn);
+bool xtcp_inet_csk_reqsk_queue_add(struct sock *sk, struct sock *child);
+
+/* xtcp_proc.c */
+int xtcp_proc_net_init(struct net *net);
+void xtcp_proc_net_exit(struct net *net);
+
+/* xtcp_timer.c */
+void xtcp_init_xmit_timers(struct sock *sk);
+void xtcp_clear_xmit_timers(struct sock *sk);
+void xtcp_retransmit_timer_arm(struct sock *sk);
+void xtcp_delack_timer_arm(struct sock *sk);
+void xtcp_delack_timer_clear(struct sock *sk);
+void xtcp_release_cb(struct sock *sk);
 
 /* xtcp_ipv4.c */
 extern const struct xtcp_af_ops xtcp_ipv4_specific;
 int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len);
+int xtcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb);
+int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb);
+struct sock *xtcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				   struct xtcp_request_sock *req);
+int xtcp_v4_send_synack(const struct sock *sk, struct xtcp_request_sock *req);
+void xtcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
+void xtcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,
+		      u32 win, u32 tsval, u32 tsecr, bool ts);
+int xtcp_v4_hooks_net_init(struct xtcp_net *xn);
+void xtcp_v4_hooks_net_exit(struct xtcp_net *xn);
 
 #endif /* _NET_XTCP_H */

@@ -24,8 +24,10 @@ atomic_long_t xtcp_objects[XTCP_OBJ_MAX];
 
 static int xtcp_objects_get(char *buf, const struct kernel_param *kp)
 {
-	return sysfs_emit(buf, "sock=%ld bind_bucket=%ld\n",
+	return sysfs_emit(buf, "sock=%ld reqsk=%ld twsk=%ld bind_bucket=%ld\n",
 			  atomic_long_read(&xtcp_objects[XTCP_OBJ_SOCK]),
+			  atomic_long_read(&xtcp_objects[XTCP_OBJ_REQSK]),
+			  atomic_long_read(&xtcp_objects[XTCP_OBJ_TWSK]),
 			  atomic_long_read(&xtcp_objects[XTCP_OBJ_BIND_BUCKET]));
 }
 
@@ -173,11 +175,31 @@ static int xtcp_getname(struct socket *sock, struct sockaddr *uaddr, int peer)
 	return sizeof(*sin);
 }
 
-/* The twin of inet_stream_connect(). */
+/* The twin of inet_wait_for_connect(). */
+static long xtcp_wait_for_connect(struct sock *sk, long timeo)
+{
+	DEFINE_WAIT_FUNC(wait, woken_wake_function);
+
+	add_wait_queue(sk_sleep(sk), &wait);
+	sk->sk_write_pending++;
+	while ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		release_sock(sk);
+		timeo = wait_woken(&wait, TASK_INTERRUPTIBLE, timeo);
+		lock_sock(sk);
+		if (signal_pending(current) || !timeo)
+			break;
+	}
+	remove_wait_queue(sk_sleep(sk), &wait);
+	sk->sk_write_pending--;
+	return timeo;
+}
+
+/* The twin of inet_stream_connect() and __inet_stream_connect(). */
 static int xtcp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 			       int addr_len, int flags)
 {
 	struct sock *sk = sock->sk;
+	long timeo;
 	int err;
 
 	if (addr_len < sizeof(uaddr->sa_family))
@@ -199,17 +221,45 @@ static int xtcp_stream_connect(struct socket *sock, struct sockaddr *uaddr,
 		goto out;
 	case SS_CONNECTING:
 		err = -EALREADY;
-		goto out;
+		break;
 	case SS_UNCONNECTED:
 		err = -EISCONN;
 		if (sk->sk_state != TCP_CLOSE)
 			goto out;
 		err = sk->sk_prot->connect(sk, uaddr, addr_len);
+		if (err < 0)
+			goto out;
+		sock->state = SS_CONNECTING;
+		err = -EINPROGRESS;
 		break;
 	}
+
+	timeo = sock_sndtimeo(sk, flags & O_NONBLOCK);
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)) {
+		/* error code is set above */
+		if (!timeo || !xtcp_wait_for_connect(sk, timeo))
+			goto out;
+		err = sock_intr_errno(timeo);
+		if (signal_pending(current))
+			goto out;
+	}
+
+	/* connection gone: reset, refused or timed out */
+	if (sk->sk_state == TCP_CLOSE)
+		goto sock_error;
+
+	sock->state = SS_CONNECTED;
+	err = 0;
 out:
 	release_sock(sk);
 	return err;
+
+sock_error:
+	err = sock_error(sk) ? : -ECONNABORTED;
+	sock->state = SS_UNCONNECTED;
+	if (sk->sk_prot->disconnect(sk, flags))
+		sock->state = SS_DISCONNECTING;
+	goto out;
 }
 
 /* The twin of inet_shutdown(). */
@@ -357,8 +407,12 @@ struct proto xtcp_prot = {
 	.unhash		= xtcp_inet_unhash,
 	.get_port	= xtcp_inet_csk_get_port,
 	.put_port	= xtcp_inet_put_port,
+	.backlog_rcv	= xtcp_v4_do_rcv,
+	.release_cb	= xtcp_release_cb,
+	.shutdown	= xtcp_shutdown,
 	.no_autobind	= true,
 	.obj_size	= sizeof(struct xtcp_sock),
+	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 };
 
 static void xtcp_sock_destruct(struct sock *sk)
@@ -439,9 +493,12 @@ static int __init xtcp_init(void)
 	err = xtcp_hashtables_init();
 	if (err)
 		goto err_out;
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_minisocks_init();
 	if (err)
 		goto err_hashtables;
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto err_minisocks;
 	err = xtcp_pernet_register();
 	if (err)
 		goto err_proto;
@@ -456,6 +513,8 @@ err_pernet:
 	xtcp_pernet_unregister();
 err_proto:
 	proto_unregister(&xtcp_prot);
+err_minisocks:
+	xtcp_minisocks_exit();
 err_hashtables:
 	xtcp_hashtables_exit();
 err_out:
@@ -470,6 +529,7 @@ static void __exit xtcp_exit(void)
 	/* listeners are SOCK_RCU_FREE */
 	rcu_barrier();
 	proto_unregister(&xtcp_prot);
+	xtcp_minisocks_exit();
 	xtcp_hashtables_exit();
 }
 

@@ -2,9 +2,11 @@
 /*
  * XTCP per network namespace state.
  *
- * Each netns has its own bind table and listening hash.  Sockets hold
- * a reference on their netns, so a netns being dismantled has no XTCP
- * socket left; its exit only frees what sockets left behind for
+ * Each netns has its own bind table, listening hash and established
+ * hash, its LOCAL_IN hook and its control socket.  Sockets (and request
+ * socks, through their listener) hold a reference on their netns, so a
+ * netns being dismantled has none left; its exit kills the time-wait
+ * socks, which hold no reference, and frees what sockets left for
  * deferred work (bind buckets waiting for the GC).
  */
 
@@ -17,14 +19,38 @@ unsigned int xtcp_net_id __read_mostly;
 static int __net_init xtcp_net_init(struct net *net)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
+	int err;
 
 	xn->net = net;
-	return xtcp_hashtables_net_init(xn);
+	err = xtcp_hashtables_net_init(xn);
+	if (err)
+		return err;
+	err = xtcp_proc_net_init(net);
+	if (err)
+		goto err_hashtables;
+	err = xtcp_v4_hooks_net_init(xn);
+	if (err)
+		goto err_proc;
+	return 0;
+
+err_proc:
+	xtcp_proc_net_exit(net);
+err_hashtables:
+	xtcp_hashtables_net_exit(xn);
+	return err;
 }
 
+/* First the hook (no new segment reaches XTCP), then the time-wait socks
+ * and their timers, then the tables.
+ */
 static void __net_exit xtcp_net_exit(struct net *net)
 {
-	xtcp_hashtables_net_exit(xtcp_pernet(net));
+	struct xtcp_net *xn = xtcp_pernet(net);
+
+	xtcp_v4_hooks_net_exit(xn);
+	xtcp_proc_net_exit(net);
+	xtcp_purge_net(xn);
+	xtcp_hashtables_net_exit(xn);
 }
 
 static struct pernet_operations xtcp_net_ops = {

@@ -89,13 +89,17 @@ static void xtcp_inet_csk_listen_stop(struct sock *sk)
 {
 	struct sock *child;
 
+	/* unaccepted children are aborted, as inet_child_forget() does */
 	while ((child = xtcp_accept_queue_remove(sk)) != NULL) {
-		/* Children exist once the connection path lands; an
-		 * unaccepted child is closed as a listener's orphan.
-		 */
+		local_bh_disable();
+		bh_lock_sock(child);
+		sock_hold(child);
 		child->sk_prot->disconnect(child, O_NONBLOCK);
 		sock_orphan(child);
-		xtcp_close(child, 0);
+		xtcp_inet_csk_destroy_sock(child);
+		bh_unlock_sock(child);
+		local_bh_enable();
+		sock_put(child);
 	}
 }
 
@@ -163,7 +167,7 @@ out_err:
 }
 
 /* The twin of inet_csk_destroy_sock(): the last step of every close. */
-static void xtcp_inet_csk_destroy_sock(struct sock *sk)
+void xtcp_inet_csk_destroy_sock(struct sock *sk)
 {
 	WARN_ON(sk->sk_state != TCP_CLOSE);
 	WARN_ON(!sock_flag(sk, SOCK_DEAD));
@@ -174,33 +178,126 @@ static void xtcp_inet_csk_destroy_sock(struct sock *sk)
 }
 
 /* The twin of tcp_close(). */
+/* The twin of tcp_close_state(): the state a close() or shutdown(SHUT_WR)
+ * moves to; returns whether a FIN must be sent.
+ */
+static bool xtcp_close_state(struct sock *sk)
+{
+	int next;
+
+	switch (sk->sk_state) {
+	case TCP_SYN_RECV:
+	case TCP_ESTABLISHED:
+		next = TCP_FIN_WAIT1;
+		break;
+	case TCP_CLOSE_WAIT:
+		next = TCP_LAST_ACK;
+		break;
+	case TCP_SYN_SENT:
+		xtcp_set_state(sk, TCP_CLOSE);
+		return false;
+	default:
+		return false;
+	}
+	xtcp_set_state(sk, next);
+	return true;
+}
+
+/* The twin of tcp_close(). */
 void xtcp_close(struct sock *sk, long timeout)
 {
+	bool data_was_unread = false;
+	struct sk_buff *skb;
+	int state;
+
 	lock_sock(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
 
 	if (sk->sk_state == TCP_LISTEN) {
 		xtcp_set_state(sk, TCP_CLOSE);
 		xtcp_inet_csk_listen_stop(sk);
+		goto adjudge_to_death;
 	}
 
+	while ((skb = __skb_dequeue(&sk->sk_receive_queue)) != NULL) {
+		u32 end = XTCP_SKB_CB(skb)->end_seq;
+
+		if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+			end--;
+		if (after(end, xtcp_sk(sk)->copied_seq))
+			data_was_unread = true;
+		__kfree_skb(skb);
+	}
+
+	if (sk->sk_state == TCP_CLOSE)
+		goto adjudge_to_death;
+
+	if (data_was_unread) {
+		/* RFC 2525, 2.17: unread data means a reset */
+		xtcp_set_state(sk, TCP_CLOSE);
+		xtcp_send_active_reset(sk, sk->sk_allocation);
+	} else if (sock_flag(sk, SOCK_LINGER) && !sk->sk_lingertime) {
+		/* SO_LINGER with a zero timeout: abort */
+		sk->sk_prot->disconnect(sk, 0);
+	} else if (xtcp_close_state(sk)) {
+		xtcp_send_fin(sk);
+	}
+	sk_stream_wait_close(sk, timeout);
+
+adjudge_to_death:
+	state = sk->sk_state;
 	sock_hold(sk);
 	sock_orphan(sk);
+	release_sock(sk);
+
+	/* the user is gone: from here on the sock is softirq's too */
+	local_bh_disable();
+	bh_lock_sock(sk);
+	if (state != TCP_CLOSE && sk->sk_state == TCP_CLOSE)
+		goto out;	/* softirq finished it meanwhile */
+
+	if (sk->sk_state == TCP_FIN_WAIT2) {
+		/* the peer has our FIN: wait for its own as a time-wait sock */
+		xtcp_time_wait(sk, TCP_FIN_WAIT2, XTCP_FIN_TIMEOUT);
+		goto out;
+	}
 	if (sk->sk_state == TCP_CLOSE)
 		xtcp_inet_csk_destroy_sock(sk);
-	release_sock(sk);
+	/* otherwise an orphan finishes the FIN handshake on its timers */
+out:
+	bh_unlock_sock(sk);
+	local_bh_enable();
 	sock_put(sk);
 }
 
 /* The twin of tcp_disconnect(): back to a fresh, unconnected socket. */
+/* The twin of tcp_disconnect(): abort, back to a fresh socket. */
 int xtcp_disconnect(struct sock *sk, int flags)
 {
+	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int old_state = sk->sk_state;
+	u32 seq;
 
 	if (old_state != TCP_CLOSE)
 		xtcp_set_state(sk, TCP_CLOSE);
-	if (old_state == TCP_LISTEN)
+
+	if (old_state == TCP_LISTEN) {
 		xtcp_inet_csk_listen_stop(sk);
+	} else if ((1 << old_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT |
+					TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2 |
+					TCPF_SYN_RECV) ||
+		   (xsk->snd_nxt != xsk->write_seq &&
+		    (1 << old_state) & (TCPF_CLOSING | TCPF_LAST_ACK))) {
+		xtcp_send_active_reset(sk, gfp_any());
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	} else if (old_state == TCP_SYN_SENT) {
+		WRITE_ONCE(sk->sk_err, ECONNRESET);
+	}
+
+	xtcp_clear_xmit_timers(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_write_queue_purge(sk);
+	WRITE_ONCE(xsk->copied_seq, xsk->rcv_nxt);
 
 	inet_sk(sk)->inet_dport = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
@@ -209,13 +306,44 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	}
 	WRITE_ONCE(sk->sk_shutdown, 0);
 	sock_reset_flag(sk, SOCK_DONE);
+	xsk->srtt_us = 0;
+	xsk->mdev_us = 0;
+	seq = xsk->write_seq + xsk->max_window + 2;
+	WRITE_ONCE(xsk->write_seq, seq ? : 1);
+	inet_csk(sk)->icsk_rto = XTCP_TIMEOUT_INIT;
+	inet_csk(sk)->icsk_retransmits = 0;
+	inet_csk(sk)->icsk_probes_out = 0;
+	xsk->snd_cwnd = XTCP_INIT_CWND;
+	xsk->snd_ssthresh = U32_MAX;
+	xsk->packets_out = 0;
+	xsk->in_recovery = 0;
+	xsk->dupacks = 0;
+	xsk->max_window = 0;
+	__sk_dst_reset(sk);
 	sk_error_report(sk);
 	return 0;
 }
 
 /* The twin of tcp_v4_destroy_sock(). */
+/* Free the write queue: the twin of tcp_write_queue_purge(). */
+void xtcp_write_queue_purge(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL) {
+		sk_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
+	xtcp_sk(sk)->send_head = NULL;
+	xtcp_sk(sk)->packets_out = 0;
+}
+
+/* The twin of tcp_v4_destroy_sock(). */
 void xtcp_destroy_sock(struct sock *sk)
 {
+	xtcp_clear_xmit_timers(sk);
+	xtcp_write_queue_purge(sk);
+	__skb_queue_purge(&sk->sk_receive_queue);
 	if (xtcp_sk(sk)->bind_hash)
 		xtcp_inet_put_port(sk);
 }
@@ -261,62 +389,263 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-/* The twin of tcp_sendmsg(): no state can send data yet. */
-int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+/* Segment size for new skbs: the MSS, within what a linear skb holds
+ * cheaply (GSO and page fragments come with the offloads work).
+ */
+static int xtcp_size_goal(const struct sock *sk)
 {
-	long timeo;
-	int err;
+	return min_t(int, xtcp_sk(sk)->mss_cache,
+		     SKB_WITH_OVERHEAD(16384) - MAX_HEADER - 128);
+}
 
-	lock_sock(sk);
-	timeo = sock_sndtimeo(sk, msg->msg_flags & MSG_DONTWAIT);
+/* The twin of tcp_sendmsg_locked(): copy into MSS-sized skbs at the tail
+ * of the write queue, and send what the windows allow.
+ */
+static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
+			       size_t size)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int flags = msg->msg_flags;
+	int copied = 0, err;
+	long timeo;
+
+	if (flags & MSG_FASTOPEN)
+		return -EOPNOTSUPP;	/* no TCP Fast Open yet */
+
+	timeo = sock_sndtimeo(sk, flags & MSG_DONTWAIT);
 	if ((1 << sk->sk_state) & ~(TCPF_ESTABLISHED | TCPF_CLOSE_WAIT)) {
 		err = sk_stream_wait_connect(sk, &timeo);
 		if (err)
-			goto out_err;
+			goto do_error;
 	}
-	/* The data path lands with the connection path. */
-	err = -EOPNOTSUPP;
-out_err:
-	err = sk_stream_error(sk, msg->msg_flags, err);
-	release_sock(sk);
-	return err;
+	if (flags & MSG_OOB)
+		return -EOPNOTSUPP;	/* no urgent data yet */
+
+	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+	while (msg_data_left(msg)) {
+		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+		int size_goal = xtcp_size_goal(sk);
+		int copy;
+
+		err = -EPIPE;
+		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
+			goto do_error;
+
+		if (!skb || !xsk->send_head || skb->len >= size_goal ||
+		    (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) ||
+		    skb_tailroom(skb) <= 0) {
+			if (!sk_stream_memory_free(sk) ||
+			    sk->sk_wmem_queued >= READ_ONCE(sk->sk_sndbuf))
+				goto wait_for_space;
+			skb = alloc_skb_fclone(size_goal + MAX_HEADER + 128,
+					       sk->sk_allocation);
+			if (!skb)
+				goto wait_for_space;
+			skb_reserve(skb, MAX_HEADER + 128);
+			sk_wmem_queued_add(sk, skb->truesize);
+			XTCP_SKB_CB(skb)->seq = xsk->write_seq;
+			XTCP_SKB_CB(skb)->end_seq = xsk->write_seq;
+			XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
+			XTCP_SKB_CB(skb)->retransmitted = 0;
+			__skb_queue_tail(&sk->sk_write_queue, skb);
+			if (!xsk->send_head)
+				xsk->send_head = skb;
+		}
+
+		copy = min_t(int, size_goal - skb->len, skb_tailroom(skb));
+		copy = min_t(size_t, copy, msg_data_left(msg));
+		if (copy_from_iter(skb_put(skb, copy), copy,
+				   &msg->msg_iter) != copy) {
+			__skb_trim(skb, skb->len - copy);
+			err = -EFAULT;
+			goto do_error;
+		}
+		XTCP_SKB_CB(skb)->end_seq += copy;
+		WRITE_ONCE(xsk->write_seq, xsk->write_seq + copy);
+		copied += copy;
+
+		if (skb->len >= size_goal)
+			xtcp_write_xmit(sk);
+		continue;
+
+wait_for_space:
+		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+		xtcp_push(sk);
+		err = sk_stream_wait_memory(sk, &timeo);
+		if (err)
+			goto do_error;
+	}
+
+	if (copied) {
+		if (flags & MSG_MORE)
+			xtcp_write_xmit(sk);
+		else
+			xtcp_push(sk);
+	}
+	return copied;
+
+do_error:
+	if (copied) {
+		xtcp_push(sk);
+		return copied;
+	}
+	return sk_stream_error(sk, flags, err);
 }
 
-/* The twin of tcp_recvmsg(): nothing is ever queued yet. */
+int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size)
+{
+	int ret;
+
+	lock_sock(sk);
+	ret = xtcp_sendmsg_locked(sk, msg, size);
+	release_sock(sk);
+	return ret;
+}
+
+/* The twin of tcp_cleanup_rbuf(): after the reader made room, tell the
+ * peer when the window it sees grew by enough to matter.
+ */
+static void xtcp_cleanup_rbuf(struct sock *sk, int copied)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 rcv_win_now, new_win;
+	int free_space;
+
+	if (!copied || (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN |
+					       TCPF_SYN_SENT))
+		return;
+	rcv_win_now = xtcp_receive_window(xsk);
+	free_space = (READ_ONCE(sk->sk_rcvbuf) -
+		      atomic_read(&sk->sk_rmem_alloc)) / 2;
+	new_win = max(free_space, 0);
+	if (new_win >= 2 * rcv_win_now || new_win - rcv_win_now >=
+	    max_t(u32, 2 * xsk->advmss, READ_ONCE(sk->sk_rcvbuf) / 4))
+		xtcp_send_ack(sk);
+}
+
+/* The twin of tcp_recvmsg_locked(). */
+static int xtcp_recvmsg_locked(struct sock *sk, struct msghdr *msg,
+			       size_t len, int flags)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 peek_seq, *seq;
+	int copied = 0;
+	long timeo;
+	int target;
+	int err;
+
+	err = -ENOTCONN;
+	if (sk->sk_state == TCP_LISTEN)
+		return err;
+	if (flags & MSG_OOB)
+		return -EINVAL;	/* no urgent data is ever kept */
+
+	timeo = sock_rcvtimeo(sk, flags & MSG_DONTWAIT);
+	seq = &xsk->copied_seq;
+	if (flags & MSG_PEEK) {
+		peek_seq = xsk->copied_seq;
+		seq = &peek_seq;
+	}
+	target = sock_rcvlowat(sk, flags & MSG_WAITALL, len);
+
+	do {
+		struct sk_buff *skb, *last = NULL;
+		u32 offset;
+		size_t used;
+
+		skb_queue_walk(&sk->sk_receive_queue, skb) {
+			last = skb;
+			offset = *seq - XTCP_SKB_CB(skb)->seq;
+			if (offset < skb->len)
+				goto found_ok_skb;
+		}
+
+		if (copied >= target && !READ_ONCE(sk->sk_backlog.tail))
+			break;
+		if (copied) {
+			if (!timeo || sk->sk_err || sk->sk_state == TCP_CLOSE ||
+			    (sk->sk_shutdown & RCV_SHUTDOWN) ||
+			    signal_pending(current))
+				break;
+		} else {
+			if (sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				copied = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				copied = -ENOTCONN;
+				break;
+			}
+			if (!timeo) {
+				copied = -EAGAIN;
+				break;
+			}
+			if (signal_pending(current)) {
+				copied = sock_intr_errno(timeo);
+				break;
+			}
+		}
+		xtcp_cleanup_rbuf(sk, copied);
+		sk_wait_data(sk, &timeo, last);
+		continue;
+
+found_ok_skb:
+		used = min_t(size_t, skb->len - offset, len);
+		if (!(flags & MSG_TRUNC)) {
+			err = skb_copy_datagram_msg(skb, offset, msg, used);
+			if (err) {
+				if (!copied)
+					copied = -EFAULT;
+				break;
+			}
+		}
+		WRITE_ONCE(*seq, *seq + used);
+		copied += used;
+		len -= used;
+		if (!(flags & MSG_PEEK) && used + offset >= skb->len) {
+			__skb_unlink(skb, &sk->sk_receive_queue);
+			__kfree_skb(skb);
+		}
+	} while (len > 0);
+
+	xtcp_cleanup_rbuf(sk, copied);
+	return copied;
+}
+
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len)
 {
-	int err;
+	int ret;
 
 	if (unlikely(flags & MSG_ERRQUEUE))
 		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
 
 	lock_sock(sk);
-	err = -ENOTCONN;
-	if (sk->sk_state == TCP_LISTEN)
-		goto out;
-	err = -EINVAL;
-	if (flags & MSG_OOB)
-		goto out;
-
-	if (sock_flag(sk, SOCK_DONE))
-		err = 0;
-	else if (sk->sk_err)
-		err = sock_error(sk);
-	else if (sk->sk_shutdown & RCV_SHUTDOWN)
-		err = 0;
-	else if (sk->sk_state == TCP_CLOSE)
-		err = -ENOTCONN;
-	else
-		err = -EOPNOTSUPP;
-out:
+	ret = xtcp_recvmsg_locked(sk, msg, len, flags);
 	release_sock(sk);
-	return err;
+	return ret;
+}
+
+/* The twin of tcp_shutdown(): SHUT_WR sends our FIN. */
+void xtcp_shutdown(struct sock *sk, int how)
+{
+	if (!(how & SEND_SHUTDOWN))
+		return;
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_SYN_SENT |
+				   TCPF_SYN_RECV | TCPF_CLOSE_WAIT)) {
+		if (xtcp_close_state(sk))
+			xtcp_send_fin(sk);
+	}
 }
 
 /* The twin of tcp_ioctl(). */
 int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 {
+	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int answ;
 
 	switch (cmd) {
@@ -325,12 +654,29 @@ int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg)
 		answ = 0;
 		break;
 	case SIOCINQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		lock_sock(sk);
+		if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+			answ = 0;
+		else
+			answ = xsk->rcv_nxt - xsk->copied_seq;
+		/* the FIN is not data */
+		if (answ && sock_flag(sk, SOCK_DONE))
+			answ--;
+		release_sock(sk);
+		break;
 	case SIOCOUTQ:
+		if (sk->sk_state == TCP_LISTEN)
+			return -EINVAL;
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		       0 : READ_ONCE(xsk->write_seq) - xsk->snd_una;
+		break;
 	case SIOCOUTQNSD:
 		if (sk->sk_state == TCP_LISTEN)
 			return -EINVAL;
-		/* No byte is ever queued before the data path lands. */
-		answ = 0;
+		answ = (1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV) ?
+		       0 : READ_ONCE(xsk->write_seq) - xsk->snd_nxt;
 		break;
 	default:
 		return -ENOIOCTLCMD;
@@ -438,6 +784,12 @@ int xtcp_init_sock(struct sock *sk)
 
 	xsk->af_ops = &xtcp_ipv4_specific;
 	xtcp_accept_queue_init(&xsk->accept_queue);
+	atomic_set(&xsk->syn_qlen, 0);
+	xtcp_init_xmit_timers(sk);
+	inet_csk(sk)->icsk_rto = XTCP_TIMEOUT_INIT;
+	xsk->snd_cwnd = XTCP_INIT_CWND;
+	xsk->snd_ssthresh = U32_MAX;
+	xsk->mss_cache = XTCP_MSS_DEFAULT;
 	inet_csk(sk)->icsk_sync_mss = xtcp_sync_mss;
 
 	sk->sk_state = TCP_CLOSE;

@@ -12,6 +12,7 @@
  */
 
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/net.h>
 #include <linux/in.h>
@@ -177,7 +178,7 @@ static void xtcp_inet_bind_hash(struct sock *sk, struct xtcp_bind_bucket *tb,
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
 	inet_sk(sk)->inet_num = port;
-	hlist_add_head(&xsk->bind_node, &tb->owners);
+	sk_add_bind_node(sk, &tb->owners);
 	xsk->bind_hash = tb;
 }
 
@@ -201,6 +202,7 @@ static bool xtcp_bind_conflict_one(const struct sock *sk,
 				   bool reuseport_ok)
 {
 	int dev2 = READ_ONCE(sk2->sk_bound_dev_if);
+	bool same_uid;
 
 	if (sk == sk2)
 		return false;
@@ -209,15 +211,17 @@ static bool xtcp_bind_conflict_one(const struct sock *sk,
 	if (!xtcp_rcv_saddr_equal(sk, sk2))
 		return false;
 
+	/* a time-wait sock has no sk_uid: it matches any owner */
+	same_uid = sk2->sk_state == TCP_TIME_WAIT ||
+		   uid_eq(uid, sock_i_uid((struct sock *)sk2));
+
 	if (sk->sk_reuse && sk2->sk_reuse && sk2->sk_state != TCP_LISTEN)
 		return !relax ||
 		       (!reuseport_ok && sk->sk_reuseport &&
-			sk2->sk_reuseport && reuseport_cb_ok &&
-			uid_eq(uid, sock_i_uid((struct sock *)sk2)));
+			sk2->sk_reuseport && reuseport_cb_ok && same_uid);
 
 	return !reuseport_ok || !sk->sk_reuseport || !sk2->sk_reuseport ||
-	       !reuseport_cb_ok ||
-	       !uid_eq(uid, sock_i_uid((struct sock *)sk2));
+	       !reuseport_cb_ok || !same_uid;
 }
 
 /* The twin of inet_csk_bind_conflict(); caller holds @tb's chain lock. */
@@ -227,8 +231,8 @@ static bool xtcp_inet_csk_bind_conflict(const struct sock *sk,
 {
 	kuid_t uid = sock_i_uid((struct sock *)sk);
 	struct sock_reuseport *reuseport_cb;
-	struct xtcp_sock *xsk2;
 	bool reuseport_cb_ok;
+	struct sock *sk2;
 
 	rcu_read_lock();
 	reuseport_cb = rcu_dereference(sk->sk_reuseport_cb);
@@ -236,10 +240,9 @@ static bool xtcp_inet_csk_bind_conflict(const struct sock *sk,
 			  READ_ONCE(reuseport_cb->num_closed_socks);
 	rcu_read_unlock();
 
-	hlist_for_each_entry(xsk2, &tb->owners, bind_node)
-		if (xtcp_bind_conflict_one(sk, &xsk2->icsk.icsk_inet.sk, uid,
-					   relax, reuseport_cb_ok,
-					   reuseport_ok))
+	sk_for_each_bound(sk2, &tb->owners)
+		if (xtcp_bind_conflict_one(sk, sk2, uid, relax,
+					   reuseport_cb_ok, reuseport_ok))
 			return true;
 	return false;
 }
@@ -432,7 +435,7 @@ void xtcp_inet_put_port(struct sock *sk)
 	spin_lock_bh(&head->lock);
 	tb = xsk->bind_hash;
 	if (tb) {
-		hlist_del(&xsk->bind_node);
+		__sk_del_bind_node(sk);
 		xsk->bind_hash = NULL;
 		inet_sk(sk)->inet_num = 0;
 		xtcp_bind_bucket_maybe_gc(xn, tb);
@@ -487,7 +490,7 @@ add:
 	return err;
 }
 
-/* The twin of inet_unhash(). */
+/* The twin of inet_unhash(): out of the listening hash or the ehash. */
 void xtcp_inet_unhash(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
@@ -495,6 +498,10 @@ void xtcp_inet_unhash(struct sock *sk)
 
 	if (sk_unhashed(sk))
 		return;
+	if (sk->sk_state != TCP_LISTEN) {
+		xtcp_ehash_remove(sk);
+		return;
+	}
 
 	ilb = xtcp_lhash_head(xn, inet_sk(sk)->inet_num);
 	spin_lock_bh(&ilb->lock);
@@ -503,6 +510,305 @@ void xtcp_inet_unhash(struct sock *sk)
 	if (__sk_nulls_del_node_init_rcu(sk))
 		sock_prot_inuse_add(sock_net(sk), sk->sk_prot, -1);
 	spin_unlock_bh(&ilb->lock);
+}
+
+/* Hand the listener's port to a new child: the twin of
+ * __inet_inherit_port().  Softirq; the listener's bucket is live, since
+ * the listener owns it.
+ */
+void xtcp_inherit_port(const struct sock *sk, struct sock *child)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	unsigned short port = inet_sk(sk)->inet_num;
+	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
+
+	spin_lock(&head->lock);
+	xtcp_inet_bind_hash(child, xtcp_sk(sk)->bind_hash, port);
+	spin_unlock(&head->lock);
+}
+
+/* A time-wait sock takes over @sk's place among its port's owners. */
+void xtcp_twsk_bind_hash(struct sock *tw, struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_bind_hashbucket *head;
+	struct xtcp_bind_bucket *tb;
+
+	head = xtcp_bhash_head(xn, inet_sk(sk)->inet_num);
+	spin_lock_bh(&head->lock);
+	tb = xtcp_sk(sk)->bind_hash;
+	xtcp_twsk(tw)->tb = tb;
+	sk_add_bind_node(tw, &tb->owners);
+	spin_unlock_bh(&head->lock);
+}
+
+void xtcp_twsk_bind_unhash(struct sock *tw)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(tw));
+	struct xtcp_timewait_sock *tws = xtcp_twsk(tw);
+	struct xtcp_bind_hashbucket *head;
+
+	head = xtcp_bhash_head(xn, tw->sk_num);
+	spin_lock_bh(&head->lock);
+	if (tws->tb) {
+		__sk_del_bind_node(tw);
+		xtcp_bind_bucket_maybe_gc(xn, tws->tb);
+		tws->tb = NULL;
+	}
+	spin_unlock_bh(&head->lock);
+}
+
+static siphash_key_t xtcp_ehash_secret __read_mostly;
+
+/* Keyed, so that a peer cannot aim its flows at one chain. */
+static u32 xtcp_ehashfn(const struct net *net, __be32 laddr, u16 lport,
+			__be32 faddr, __be16 fport)
+{
+	net_get_random_once(&xtcp_ehash_secret, sizeof(xtcp_ehash_secret));
+	return siphash_3u32((__force u32)laddr, (__force u32)faddr,
+			    ((u32)lport << 16) | (__force u32)fport,
+			    &xtcp_ehash_secret) + net_hash_mix(net);
+}
+
+static struct xtcp_ehash_bucket *xtcp_ehash_head(struct xtcp_net *xn,
+						 u32 hash)
+{
+	return &xn->ehash[hash & (XTCP_EHASH_SIZE - 1)];
+}
+
+static u32 xtcp_sk_ehashfn(const struct sock *sk)
+{
+	return xtcp_ehashfn(sock_net(sk), sk->sk_rcv_saddr, sk->sk_num,
+			    sk->sk_daddr, sk->sk_dport);
+}
+
+/*
+ * The twin of inet_ehash_insert(): hash @sk (a sock, request sock or
+ * time-wait sock) by its 4-tuple; when @osk is given, @sk replaces it
+ * (the hashdance of a child for its request sock, of a time-wait sock
+ * for its sock), and fails when @osk was already gone.  Without @osk,
+ * fails when the 4-tuple is taken.
+ */
+bool xtcp_ehash_insert(struct sock *sk, struct sock *osk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_ehash_bucket *head;
+	struct hlist_nulls_node *node;
+	struct sock *sk2;
+	bool ok = true;
+
+	sk->sk_hash = xtcp_sk_ehashfn(sk);
+	head = xtcp_ehash_head(xn, sk->sk_hash);
+
+	spin_lock_bh(&head->lock);
+	if (osk) {
+		ok = __sk_nulls_del_node_init_rcu(osk);
+	} else {
+		sk_nulls_for_each(sk2, node, &head->chain) {
+			if (sk2->sk_hash == sk->sk_hash &&
+			    net_eq(sock_net(sk2), sock_net(sk)) &&
+			    sk2->sk_portpair == sk->sk_portpair &&
+			    sk2->sk_addrpair == sk->sk_addrpair &&
+			    sk2->sk_bound_dev_if == sk->sk_bound_dev_if) {
+				ok = false;
+				break;
+			}
+		}
+	}
+	if (ok)
+		__sk_nulls_add_node_rcu(sk, &head->chain);
+	spin_unlock_bh(&head->lock);
+	return ok;
+}
+
+/* Returns whether @sk was hashed (and is not any more). */
+bool xtcp_ehash_remove(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	struct xtcp_ehash_bucket *head = xtcp_ehash_head(xn, sk->sk_hash);
+	bool done;
+
+	spin_lock_bh(&head->lock);
+	done = __sk_nulls_del_node_init_rcu(sk);
+	spin_unlock_bh(&head->lock);
+	return done;
+}
+
+static bool xtcp_ehash_match(const struct sock *sk, const struct net *net,
+			     __addrpair cookie, __portpair ports, int dif,
+			     int sdif)
+{
+	return net_eq(sock_net(sk), net) && sk->sk_portpair == ports &&
+	       sk->sk_addrpair == cookie &&
+	       (!sk->sk_bound_dev_if || sk->sk_bound_dev_if == dif ||
+		sk->sk_bound_dev_if == sdif);
+}
+
+/*
+ * The twin of __inet_lookup_established(): under RCU, returns the sock,
+ * request sock or time-wait sock of this 4-tuple with a reference held,
+ * or NULL.  @saddr/@sport are the segment's source (the remote end).
+ */
+struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
+				     __be16 sport, __be32 daddr, __be16 dport,
+				     int dif, int sdif)
+{
+	const __portpair ports = INET_COMBINED_PORTS(sport, ntohs(dport));
+	INET_ADDR_COOKIE(acookie, saddr, daddr);
+	struct xtcp_net *xn = xtcp_pernet(net);
+	struct hlist_nulls_node *node;
+	struct xtcp_ehash_bucket *head;
+	struct sock *sk;
+	u32 hash, slot;
+
+	hash = xtcp_ehashfn(net, daddr, ntohs(dport), saddr, sport);
+	slot = hash & (XTCP_EHASH_SIZE - 1);
+	head = &xn->ehash[slot];
+begin:
+	sk_nulls_for_each_rcu(sk, node, &head->chain) {
+		if (sk->sk_hash != hash ||
+		    !xtcp_ehash_match(sk, net, acookie, ports, dif, sdif))
+			continue;
+		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
+			goto out;
+		/* the slab is SLAB_TYPESAFE_BY_RCU: check it is still ours */
+		if (unlikely(!xtcp_ehash_match(sk, net, acookie, ports, dif,
+					       sdif))) {
+			sock_gen_put(sk);
+			goto begin;
+		}
+		return sk;
+	}
+	/* moved to another chain while we walked: walk again */
+	if (get_nulls_value(node) != slot)
+		goto begin;
+out:
+	return NULL;
+}
+
+static int xtcp_listener_score(const struct sock *sk, struct net *net,
+			       __be32 daddr, unsigned short hnum, int dif,
+			       int sdif)
+{
+	int score = 1;
+
+	if (!net_eq(sock_net(sk), net) || sk->sk_num != hnum)
+		return -1;
+	if (sk->sk_rcv_saddr) {
+		if (sk->sk_rcv_saddr != daddr)
+			return -1;
+		score++;
+	}
+	if (sk->sk_bound_dev_if) {
+		if (sk->sk_bound_dev_if != dif && sk->sk_bound_dev_if != sdif)
+			return -1;
+		score++;
+	}
+	return score;
+}
+
+/*
+ * The twin of __inet_lookup_listener(): the best listener for the
+ * segment, exact address before wildcard, bound device before any;
+ * SO_REUSEPORT groups pick one member by the flow's hash.  Under RCU;
+ * no reference is taken (listeners are SOCK_RCU_FREE).
+ */
+struct sock *xtcp_lookup_listener(struct net *net, struct sk_buff *skb,
+				  int doff, __be32 saddr, __be16 sport,
+				  __be32 daddr, unsigned short hnum,
+				  int dif, int sdif)
+{
+	struct xtcp_listen_hashbucket *ilb;
+	struct sock *sk, *result = NULL;
+	struct hlist_nulls_node *node;
+	int score, hiscore = 0;
+
+	ilb = xtcp_lhash_head(xtcp_pernet(net), hnum);
+	sk_nulls_for_each_rcu(sk, node, &ilb->nulls_head) {
+		score = xtcp_listener_score(sk, net, daddr, hnum, dif, sdif);
+		if (score <= hiscore)
+			continue;
+		if (sk->sk_reuseport) {
+			struct sock *rsk;
+			u32 phash;
+
+			phash = xtcp_ehashfn(net, daddr, hnum, saddr, sport);
+			rsk = reuseport_select_sock(sk, phash, skb, doff);
+			if (rsk)
+				return rsk;
+		}
+		result = sk;
+		hiscore = score;
+	}
+	return result;
+}
+
+/*
+ * The twin of __inet_hash_connect(): give a connecting socket its local
+ * port (unless bound) and hash it by its 4-tuple.  An ephemeral port is
+ * one no other XTCP socket uses (connections do not share ports here,
+ * unlike Linux, which shares one between different destinations);
+ * even ports first, as Linux prefers them for connect().
+ */
+int xtcp_inet_hash_connect(struct sock *sk)
+{
+	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
+	int low, high, remaining, offset, i, port, err;
+
+	if (inet_sk(sk)->inet_num)
+		return xtcp_ehash_insert(sk, NULL) ? 0 : -EADDRNOTAVAIL;
+
+	inet_sk_get_local_port_range(sk, &low, &high);
+	high++;
+	remaining = high - low;
+	if (likely(remaining > 1))
+		remaining &= ~1U;
+	offset = get_random_u32_below(remaining) & ~1U;
+
+	mutex_lock(&xn->bind_mutex);
+other_parity_scan:
+	port = low + offset;
+	for (i = 0; i < remaining; i += 2, port += 2) {
+		struct xtcp_bind_hashbucket *head;
+		struct xtcp_bind_bucket *tb;
+		bool taken;
+
+		if (unlikely(port >= high))
+			port -= remaining;
+		if (inet_is_local_reserved_port(xn->net, port))
+			continue;
+		head = xtcp_bhash_head(xn, port);
+		spin_lock_bh(&head->lock);
+		taken = xtcp_bind_bucket_find(head, port);
+		spin_unlock_bh(&head->lock);
+		if (taken)
+			continue;
+		tb = xtcp_bind_bucket_create(xn, port, &err);
+		if (!tb) {
+			if (err != -EADDRINUSE)
+				goto out;
+			continue;
+		}
+		spin_lock_bh(&head->lock);
+		tb->fastreuse = -1;
+		tb->fastreuseport = -1;
+		xtcp_inet_bind_hash(sk, tb, port);
+		spin_unlock_bh(&head->lock);
+		inet_sk(sk)->inet_sport = htons(port);
+		err = 0;
+		if (!xtcp_ehash_insert(sk, NULL)) {
+			xtcp_inet_put_port(sk);
+			err = -EADDRNOTAVAIL;
+		}
+		goto out;
+	}
+	offset++;
+	if ((offset & 1) && remaining > 1)
+		goto other_parity_scan;
+	err = -EADDRNOTAVAIL;
+out:
+	mutex_unlock(&xn->bind_mutex);
+	return err;
 }
 
 int xtcp_hashtables_net_init(struct xtcp_net *xn)
@@ -528,8 +834,18 @@ int xtcp_hashtables_net_init(struct xtcp_net *xn)
 		spin_lock_init(&xn->lhash[i].lock);
 		INIT_HLIST_NULLS_HEAD(&xn->lhash[i].nulls_head, i);
 	}
+
+	xn->ehash = kvcalloc(XTCP_EHASH_SIZE, sizeof(*xn->ehash), GFP_KERNEL);
+	if (!xn->ehash)
+		goto err_free_lhash;
+	for (i = 0; i < XTCP_EHASH_SIZE; i++) {
+		spin_lock_init(&xn->ehash[i].lock);
+		INIT_HLIST_NULLS_HEAD(&xn->ehash[i].chain, i);
+	}
 	return 0;
 
+err_free_lhash:
+	kvfree(xn->lhash);
 err_free_bhash:
 	kvfree(xn->bhash);
 err:
@@ -549,6 +865,9 @@ void xtcp_hashtables_net_exit(struct xtcp_net *xn)
 		WARN_ON_ONCE(!hlist_empty(&xn->bhash[i].chain));
 	for (i = 0; i < XTCP_LHASH_SIZE; i++)
 		WARN_ON_ONCE(!hlist_nulls_empty(&xn->lhash[i].nulls_head));
+	for (i = 0; i < XTCP_EHASH_SIZE; i++)
+		WARN_ON_ONCE(!hlist_nulls_empty(&xn->ehash[i].chain));
+	kvfree(xn->ehash);
 	kvfree(xn->lhash);
 	kvfree(xn->bhash);
 }

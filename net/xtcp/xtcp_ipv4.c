@@ -1,24 +1,62 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP over IPv4: the address-family half of the connection paths, the
- * twin of net/ipv4/tcp_ipv4.c.
+ * twin of net/ipv4/tcp_ipv4.c, and the netfilter hook that steers
+ * XTCP's segments away from stock TCP.
+ *
+ * Receive steering: a LOCAL_IN hook sees every IPv4 segment delivered to
+ * this host.  For IP protocol 6 it reads the ports (without pulling or
+ * allocating), and looks the 4-tuple up in XTCP's ehash, then the
+ * destination in XTCP's listening hash.  Only a match makes the segment
+ * XTCP's (NF_STOLEN); anything else goes on to stock TCP untouched.
  */
 
-#include <linux/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter_ipv4.h>
+#include <linux/siphash.h>
+#include <linux/tcp.h>
+#include <net/inet_common.h>
 #include <net/ip.h>
 #include <net/route.h>
+#include <net/tcp_states.h>
 #include <net/xtcp.h>
 
-/* The twin of tcp_v4_connect().  The arguments and the route are checked
- * as Linux checks them, so that every failure gives Linux's errno; the
- * SYN itself comes with the connection path.
+static siphash_aligned_key_t xtcp_isn_secret;
+static siphash_aligned_key_t xtcp_ts_secret;
+
+/* RFC 6528: a keyed hash of the 4-tuple plus a clock ticking every 64 ns,
+ * the twin of secure_tcp_seq().
  */
+static u32 xtcp_v4_init_sequence(__be32 saddr, __be32 daddr, __be16 sport,
+				 __be16 dport)
+{
+	u32 hash;
+
+	net_get_random_once(&xtcp_isn_secret, sizeof(xtcp_isn_secret));
+	hash = siphash_3u32((__force u32)saddr, (__force u32)daddr,
+			    (__force u32)sport << 16 | (__force u32)dport,
+			    &xtcp_isn_secret);
+	return hash + (u32)(ktime_get_real_ns() >> 6);
+}
+
+/* A per-flow offset for our TSval, so it leaks no clock. */
+static u32 xtcp_v4_init_ts_off(__be32 saddr, __be32 daddr)
+{
+	net_get_random_once(&xtcp_ts_secret, sizeof(xtcp_ts_secret));
+	return siphash_2u32((__force u32)saddr, (__force u32)daddr,
+			    &xtcp_ts_secret);
+}
+
+/* The twin of tcp_v4_connect(): route, take a port, hash, send the SYN. */
 int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 {
 	struct sockaddr_in *usin = (struct sockaddr_in *)uaddr;
 	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	__be16 orig_sport, orig_dport;
 	struct ip_options_rcu *inet_opt;
 	__be32 daddr, nexthop;
+	struct flowi4 *fl4;
 	struct rtable *rt;
 	int err;
 
@@ -37,20 +75,562 @@ int xtcp_v4_connect(struct sock *sk, struct sockaddr *uaddr, int addr_len)
 		nexthop = inet_opt->opt.faddr;
 	}
 
-	rt = ip_route_connect(&inet->cork.fl.u.ip4, nexthop, inet->inet_saddr,
-			      sk->sk_bound_dev_if, IPPROTO_TCP,
-			      inet->inet_sport, usin->sin_port, sk);
+	orig_sport = inet->inet_sport;
+	orig_dport = usin->sin_port;
+	fl4 = &inet->cork.fl.u.ip4;
+	rt = ip_route_connect(fl4, nexthop, inet->inet_saddr,
+			      sk->sk_bound_dev_if, IPPROTO_TCP, orig_sport,
+			      orig_dport, sk);
 	if (IS_ERR(rt)) {
 		err = PTR_ERR(rt);
 		if (err == -ENETUNREACH)
 			IP_INC_STATS(sock_net(sk), IPSTATS_MIB_OUTNOROUTES);
 		return err;
 	}
-	err = -EOPNOTSUPP;
-	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST))
-		err = -ENETUNREACH;
+	if (rt->rt_flags & (RTCF_MULTICAST | RTCF_BROADCAST)) {
+		ip_rt_put(rt);
+		return -ENETUNREACH;
+	}
+
+	if (!inet_opt || !inet_opt->opt.srr)
+		daddr = fl4->daddr;
+	if (!inet->inet_saddr)
+		inet->inet_saddr = fl4->saddr;
+	if (!inet->inet_rcv_saddr)
+		inet->inet_rcv_saddr = inet->inet_saddr;
+	inet->inet_dport = usin->sin_port;
+	sk_daddr_set(sk, daddr);
+	inet_csk(sk)->icsk_ext_hdr_len = inet_opt ? inet_opt->opt.optlen : 0;
+
+	/* hashed as SYN_SENT, so the SYN-ACK finds us */
+	xtcp_set_state(sk, TCP_SYN_SENT);
+	err = xtcp_inet_hash_connect(sk);
+	if (err)
+		goto failure;
+
+	rt = ip_route_newports(fl4, rt, orig_sport, orig_dport,
+			       inet->inet_sport, inet->inet_dport, sk);
+	if (IS_ERR(rt)) {
+		err = PTR_ERR(rt);
+		rt = NULL;
+		goto failure;
+	}
+	sk->sk_gso_type = SKB_GSO_TCPV4;
+	sk_setup_caps(sk, &rt->dst);
+	rt = NULL;
+
+	WRITE_ONCE(xsk->write_seq,
+		   xtcp_v4_init_sequence(inet->inet_saddr, inet->inet_daddr,
+					 inet->inet_sport, usin->sin_port));
+	xsk->tsoffset = xtcp_v4_init_ts_off(inet->inet_saddr,
+					    inet->inet_daddr);
+	atomic_set(&inet->inet_id, get_random_u16());
+
+	err = xtcp_connect(sk);
+	if (err)
+		goto failure;
+	return 0;
+
+failure:
+	xtcp_set_state(sk, TCP_CLOSE);
 	ip_rt_put(rt);
+	sk->sk_route_caps = 0;
+	inet->inet_dport = 0;
 	return err;
+}
+
+/* Route a reply or a SYN-ACK back to the segment's source. */
+static struct rtable *xtcp_v4_route_reply(struct net *net,
+					  const struct sock *sk,
+					  struct flowi4 *fl4, __be32 daddr,
+					  __be32 saddr, __be16 dport,
+					  __be16 sport, int oif)
+{
+	return ip_route_output_ports(net, fl4, (struct sock *)sk, daddr, saddr,
+				     dport, sport, IPPROTO_TCP,
+				     sk ? RT_CONN_FLAGS(sk) : 0, oif);
+}
+
+/* Checksum a header-only segment in full: replies go out as they are. */
+static void xtcp_v4_csum_full(struct sk_buff *skb, __be32 saddr,
+			      __be32 daddr)
+{
+	struct tcphdr *th = tcp_hdr(skb);
+
+	th->check = 0;
+	th->check = tcp_v4_check(skb->len, saddr, daddr,
+				 csum_partial(th, skb->len, 0));
+	skb->ip_summed = CHECKSUM_NONE;
+}
+
+static u8 xtcp_v4_ttl(const struct sock *sk, const struct dst_entry *dst)
+{
+	int ttl = sk ? READ_ONCE(inet_sk(sk)->uc_ttl) : -1;
+
+	return ttl < 0 ? ip4_dst_hoplimit(dst) : ttl;
+}
+
+/* Put the IP header on a header-only segment routed by skb_dst(), and
+ * send it.
+ */
+static int xtcp_v4_build_and_send(struct net *net, struct sk_buff *skb,
+				  __be32 saddr, __be32 daddr, u8 tos, u8 ttl)
+{
+	struct iphdr *iph;
+
+	skb_push(skb, sizeof(*iph));
+	skb_reset_network_header(skb);
+	iph = ip_hdr(skb);
+	iph->version = 4;
+	iph->ihl = 5;
+	iph->tos = tos;
+	iph->frag_off = htons(IP_DF);
+	iph->id = 0;
+	iph->ttl = ttl;
+	iph->protocol = IPPROTO_TCP;
+	iph->saddr = saddr;
+	iph->daddr = daddr;
+	skb->protocol = htons(ETH_P_IP);
+	return ip_local_out(net, NULL, skb);
+}
+
+/* The twin of tcp_v4_send_synack(). */
+int xtcp_v4_send_synack(const struct sock *sk, struct xtcp_request_sock *req)
+{
+	__be32 loc = req->common.skc_rcv_saddr;
+	__be32 rmt = req->common.skc_daddr;
+	struct flowi4 fl4;
+	struct sk_buff *skb;
+	struct rtable *rt;
+	int err;
+
+	rt = xtcp_v4_route_reply(sock_net(sk), sk, &fl4, rmt, loc,
+				 req->common.skc_dport,
+				 htons(req->common.skc_num),
+				 req->common.skc_bound_dev_if);
+	if (IS_ERR(rt))
+		return PTR_ERR(rt);
+
+	skb = xtcp_make_synack(sk, req, &rt->dst);
+	if (!skb) {
+		ip_rt_put(rt);
+		return -ENOMEM;
+	}
+	xtcp_v4_csum_full(skb, loc, rmt);
+	skb_dst_set(skb, &rt->dst);
+	/* net_xmit_eval() evaluates its argument twice */
+	err = xtcp_v4_build_and_send(sock_net(sk), skb, loc, rmt,
+				     inet_sk(sk)->tos, xtcp_v4_ttl(sk, &rt->dst));
+	return net_xmit_eval(err);
+}
+
+/* Send a header-only reply to @skb from the netns's control socket. */
+static void xtcp_v4_send_ctl(struct net *net, struct sk_buff *skb,
+			     struct tcphdr *rep, unsigned int optlen,
+			     const __be32 *opts)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	struct sk_buff *nskb;
+	struct flowi4 fl4;
+	struct rtable *rt;
+	struct tcphdr *th;
+
+	rt = xtcp_v4_route_reply(net, NULL, &fl4, iph->saddr, iph->daddr,
+				 rep->dest, rep->source, inet_iif(skb));
+	if (IS_ERR(rt))
+		return;
+	nskb = alloc_skb(MAX_HEADER + sizeof(*rep) + optlen, GFP_ATOMIC);
+	if (!nskb) {
+		ip_rt_put(rt);
+		return;
+	}
+	skb_reserve(nskb, MAX_HEADER);
+	th = skb_put_data(nskb, rep, sizeof(*rep));
+	th->doff = (sizeof(*rep) + optlen) >> 2;
+	if (optlen)
+		skb_put_data(nskb, opts, optlen);
+	skb_reset_transport_header(nskb);
+	xtcp_v4_csum_full(nskb, iph->daddr, iph->saddr);
+	skb_dst_set(nskb, &rt->dst);
+	xtcp_v4_build_and_send(net, nskb, iph->daddr, iph->saddr, 0,
+			       xtcp_v4_ttl(NULL, &rt->dst));
+}
+
+/* The twin of tcp_v4_send_reset(): never a reset for a reset. */
+void xtcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct tcphdr rep = {};
+
+	if (th->rst)
+		return;
+	rep.dest = th->source;
+	rep.source = th->dest;
+	rep.rst = 1;
+	if (th->ack) {
+		rep.seq = th->ack_seq;
+	} else {
+		rep.ack = 1;
+		rep.ack_seq = htonl(XTCP_SKB_CB(skb)->end_seq);
+	}
+	xtcp_v4_send_ctl(sk ? sock_net(sk) : dev_net(skb_dst(skb)->dev), skb,
+			 &rep, 0, NULL);
+}
+
+/* The twin of tcp_v4_send_ack(), for request socks and time-wait socks. */
+void xtcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,
+		      u32 win, u32 tsval, u32 tsecr, bool ts)
+{
+	const struct tcphdr *th = tcp_hdr(skb);
+	struct tcphdr rep = {};
+	__be32 opts[3];
+
+	rep.dest = th->source;
+	rep.source = th->dest;
+	rep.seq = htonl(seq);
+	rep.ack_seq = htonl(ack);
+	rep.ack = 1;
+	rep.window = htons(min(win, 65535U));
+	if (ts) {
+		opts[0] = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+				(TCPOPT_TIMESTAMP << 8) | TCPOLEN_TIMESTAMP);
+		opts[1] = htonl(tsval);
+		opts[2] = htonl(tsecr);
+	}
+	xtcp_v4_send_ctl(net, skb, &rep, ts ? sizeof(opts) : 0, opts);
+}
+
+/* The twin of tcp_v4_conn_request() and tcp_conn_request(): answer a SYN
+ * on a listener with a request sock and a SYN-ACK.  Returns 0 (the SYN is
+ * then consumed or dropped by the caller).
+ */
+int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	const struct tcphdr *th = tcp_hdr(skb);
+	const struct iphdr *iph = ip_hdr(skb);
+	struct xtcp_options_received rx = {};
+	struct xtcp_request_sock *req;
+	struct sock *rsk;
+	int mss;
+
+	/* a SYN to a broadcast or multicast address is not ours to take */
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		return 0;
+	/* no SYN cookies: a full SYN queue or accept queue drops the SYN */
+	if (atomic_read(&xtcp_sk(sk)->syn_qlen) >=
+	    READ_ONCE(sk->sk_max_ack_backlog) || sk_acceptq_is_full(sk))
+		return 0;
+
+	req = xtcp_reqsk_alloc(sk);
+	if (!req)
+		return 0;
+	rsk = (struct sock *)req;
+
+	rx.mss_clamp = XTCP_MSS_DEFAULT;
+	xtcp_parse_options(skb, &rx);
+
+	rsk->sk_rcv_saddr = iph->daddr;
+	rsk->sk_daddr = iph->saddr;
+	rsk->sk_num = ntohs(th->dest);
+	rsk->sk_dport = th->source;
+	rsk->sk_family = AF_INET;
+	rsk->sk_bound_dev_if = sk->sk_bound_dev_if;
+	rsk->sk_state = TCP_NEW_SYN_RECV;
+	write_pnet(&rsk->sk_net, sock_net(sk));
+
+	req->rcv_isn = tcb->seq;
+	req->snt_isn = xtcp_v4_init_sequence(iph->daddr, iph->saddr,
+					     th->dest, th->source);
+	req->ts_off = xtcp_v4_init_ts_off(iph->daddr, iph->saddr);
+	req->mss = rx.mss_clamp;
+	req->tstamp_ok = rx.saw_tstamp;
+	req->ts_recent = rx.saw_tstamp ? rx.rcv_tsval : 0;
+	req->sack_ok = rx.sack_ok;
+	req->wscale_ok = rx.wscale_ok;
+	req->snd_wscale = rx.snd_wscale;
+	mss = min_t(int, rx.mss_clamp, 65535 - 40);
+	req->rcv_wnd = xtcp_select_initial_window(sk, mss, &req->rcv_wscale);
+	if (!req->wscale_ok) {
+		req->rcv_wscale = 0;
+		req->rcv_wnd = min(req->rcv_wnd, 65535U);
+	}
+
+	/* the ehash's, the timer's and ours, before lookups can see it */
+	refcount_set(&rsk->sk_refcnt, 3);
+	if (!xtcp_ehash_insert(rsk, NULL)) {
+		/* a duplicate of a request or connection in progress */
+		refcount_set(&rsk->sk_refcnt, 1);
+		xtcp_reqsk_put(req);
+		return 0;
+	}
+	atomic_inc(&xtcp_sk(sk)->syn_qlen);
+	mod_timer(&req->timer, jiffies + XTCP_TIMEOUT_INIT);
+
+	xtcp_v4_send_synack(sk, req);
+	xtcp_reqsk_put(req);
+	return 0;
+}
+
+/* The twin of tcp_v4_syn_recv_sock(): clone the listener into the child,
+ * route it, and let it replace @req in the ehash (the hashdance).
+ * Returns the child bh-locked, or NULL.
+ */
+struct sock *xtcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
+				   struct xtcp_request_sock *req)
+{
+	struct inet_sock *newinet;
+	struct xtcp_sock *newxsk;
+	struct flowi4 *fl4;
+	struct sock *newsk;
+	struct rtable *rt;
+
+	if (sk_acceptq_is_full(sk))
+		return NULL;
+
+	newsk = xtcp_create_openreq_child(sk, req, skb);
+	if (!newsk)
+		return NULL;
+	newinet = inet_sk(newsk);
+	newxsk = xtcp_sk(newsk);
+
+	fl4 = &newinet->cork.fl.u.ip4;
+	rt = xtcp_v4_route_reply(sock_net(sk), newsk, fl4,
+				 req->common.skc_daddr,
+				 req->common.skc_rcv_saddr,
+				 req->common.skc_dport,
+				 htons(req->common.skc_num),
+				 sk->sk_bound_dev_if);
+	if (IS_ERR(rt))
+		goto put_and_exit;
+	newsk->sk_gso_type = SKB_GSO_TCPV4;
+	sk_setup_caps(newsk, &rt->dst);
+	inet_csk(newsk)->icsk_ext_hdr_len = 0;
+	newxsk->advmss = dst_metric_advmss(&rt->dst);
+	if (newxsk->user_mss && newxsk->user_mss < newxsk->advmss)
+		newxsk->advmss = newxsk->user_mss;
+	xtcp_sync_mss(newsk, dst_mtu(&rt->dst));
+
+	newinet->inet_num = req->common.skc_num;
+	if (!xtcp_ehash_insert(newsk, (struct sock *)req))
+		goto put_and_exit;	/* another CPU took @req */
+	xtcp_inherit_port(sk, newsk);
+	return newsk;
+
+put_and_exit:
+	newinet->inet_num = 0;
+	bh_unlock_sock(newsk);
+	sock_set_flag(newsk, SOCK_DEAD);
+	xtcp_done(newsk);
+	sock_put(newsk);
+	return NULL;
+}
+
+/* The twin of tcp_v4_do_rcv(), also the sock's backlog_rcv. */
+int xtcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	if (xtcp_rcv_state_process(sk, skb)) {
+		xtcp_v4_send_reset(sk, skb);
+		kfree_skb(skb);
+	}
+	return 0;
+}
+
+/* Fill the control block from the header: the twin of tcp_v4_fill_cb(). */
+static void xtcp_v4_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+	tcb->seq = ntohl(th->seq);
+	tcb->end_seq = tcb->seq + th->syn + th->fin + skb->len - th->doff * 4;
+	tcb->ack_seq = ntohl(th->ack_seq);
+	tcb->tcp_flags = tcp_flag_byte(th);
+	tcb->retransmitted = 0;
+}
+
+/* Process a segment on a full sock: locked, or queued to the backlog. */
+static void xtcp_v4_rcv_sk(struct sock *sk, struct sk_buff *skb)
+{
+	u32 limit = READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf) +
+		    64 * 1024;
+
+	if (sk_filter(sk, skb)) {
+		kfree_skb(skb);
+		return;
+	}
+	bh_lock_sock_nested(sk);
+	if (!sock_owned_by_user(sk))
+		xtcp_v4_do_rcv(sk, skb);
+	else if (sk_add_backlog(sk, skb, limit))
+		kfree_skb(skb);
+	bh_unlock_sock(sk);
+}
+
+/*
+ * The twin of tcp_v4_rcv(), from its prelude on: the segment is XTCP's.
+ * Consumes @skb; drops @sk's reference when @refcounted.
+ */
+static void xtcp_v4_rcv(struct net *net, struct sk_buff *skb, struct sock *sk,
+			bool refcounted)
+{
+	const struct iphdr *iph;
+	const struct tcphdr *th;
+	struct sock *nsk;
+
+	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
+		goto discard;
+	__skb_pull(skb, ip_hdrlen(skb));
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	if (th->doff < sizeof(struct tcphdr) / 4)
+		goto discard;
+	if (!pskb_may_pull(skb, th->doff * 4))
+		goto discard;
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo))
+		goto discard;
+	if (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb))
+		goto discard;
+	th = tcp_hdr(skb);
+	iph = ip_hdr(skb);
+	xtcp_v4_fill_cb(skb, th);
+	nf_reset_ct(skb);
+
+process:
+	switch (sk->sk_state) {
+	case TCP_NEW_SYN_RECV: {
+		struct xtcp_request_sock *req = xtcp_rsk(sk);
+		struct sock *listener = req->listener;
+
+		sock_hold(listener);
+		nsk = xtcp_check_req(listener, skb, req);
+		xtcp_reqsk_put(req);
+		if (!nsk)
+			kfree_skb(skb);
+		else if (xtcp_child_process(listener, nsk, skb)) {
+			xtcp_v4_send_reset(listener, skb);
+			kfree_skb(skb);
+		}
+		sock_put(listener);
+		return;
+	}
+	case TCP_TIME_WAIT:
+		switch (xtcp_timewait_state_process(sk, skb)) {
+		case XTCP_TW_SYN:
+			nsk = xtcp_lookup_listener(net, NULL, 0, iph->saddr,
+						   th->source, iph->daddr,
+						   ntohs(th->dest),
+						   inet_iif(skb), inet_sdif(skb));
+			if (nsk) {
+				xtcp_twsk_put(sk);
+				sk = nsk;
+				refcounted = false;
+				goto process;
+			}
+			break;
+		case XTCP_TW_ACK: {
+			struct xtcp_timewait_sock *tws = xtcp_twsk(sk);
+
+			xtcp_v4_send_ack(net, skb, tws->snd_nxt, tws->rcv_nxt,
+					 tws->rcv_wnd,
+					 xtcp_ts_now() + tws->ts_off,
+					 tws->ts_recent, tws->tstamp_ok);
+			break;
+		}
+		case XTCP_TW_RST:
+			xtcp_v4_send_reset(sk, skb);
+			break;
+		}
+		xtcp_twsk_put(sk);
+		refcounted = false;
+		goto discard;
+	}
+
+	xtcp_v4_rcv_sk(sk, skb);
+	if (refcounted)
+		sock_put(sk);
+	return;
+
+discard:
+	if (refcounted)
+		xtcp_sock_gen_put(sk);
+	kfree_skb(skb);
+}
+
+/*
+ * The LOCAL_IN hook.  The no-match path is an RCU lookup, with no pull,
+ * no allocation and no lock; nf hooks run under rcu_read_lock().
+ */
+static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
+				 const struct nf_hook_state *state)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct tcphdr *th;
+	struct tcphdr _th;
+	bool refcounted = true;
+	struct sock *sk;
+
+	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
+	if (!th)
+		return NF_ACCEPT;
+
+	sk = xtcp_lookup_established(state->net, iph->saddr, th->source,
+				     iph->daddr, th->dest, inet_iif(skb),
+				     inet_sdif(skb));
+	if (!sk) {
+		sk = xtcp_lookup_listener(state->net, NULL, 0, iph->saddr,
+					  th->source, iph->daddr,
+					  ntohs(th->dest), inet_iif(skb),
+					  inet_sdif(skb));
+		if (!sk)
+			return NF_ACCEPT;
+		refcounted = false;
+	}
+	xtcp_v4_rcv(state->net, skb, sk, refcounted);
+	return NF_STOLEN;
+}
+
+/*
+ * After conntrack and NAT (DNAT runs before routing, SNAT on LOCAL_IN at
+ * NF_IP_PRI_NAT_SRC, helpers at NF_IP_PRI_CONNTRACK_HELPER), and before
+ * conntrack's confirmation at NF_IP_PRI_CONNTRACK_CONFIRM.
+ */
+#define XTCP_HOOK_PRIORITY	(NF_IP_PRI_CONNTRACK_HELPER + 1)
+
+static const struct nf_hook_ops xtcp_v4_hook_ops = {
+	.hook		= xtcp_v4_hook,
+	.pf		= NFPROTO_IPV4,
+	.hooknum	= NF_INET_LOCAL_IN,
+	.priority	= XTCP_HOOK_PRIORITY,
+};
+
+int xtcp_v4_hooks_net_init(struct xtcp_net *xn)
+{
+	int err;
+
+	err = sock_create_kern(xn->net, AF_INET, SOCK_RAW, IPPROTO_TCP,
+			       &xn->ctl_sock);
+	if (err)
+		return err;
+	/* a sender only: no copy of incoming TCP for it */
+	xn->ctl_sock->sk->sk_prot->unhash(xn->ctl_sock->sk);
+	inet_sk(xn->ctl_sock->sk)->pmtudisc = IP_PMTUDISC_DONT;
+
+	err = nf_register_net_hook(xn->net, &xtcp_v4_hook_ops);
+	if (err)
+		goto err_release;
+	return 0;
+
+err_release:
+	sock_release(xn->ctl_sock);
+	return err;
+}
+
+void xtcp_v4_hooks_net_exit(struct xtcp_net *xn)
+{
+	nf_unregister_net_hook(xn->net, &xtcp_v4_hook_ops);
+	sock_release(xn->ctl_sock);
 }
 
 const struct xtcp_af_ops xtcp_ipv4_specific = {

@@ -5,19 +5,442 @@
 
 #include <linux/tcp.h>
 #include <net/ip.h>
+#include <net/tcp_states.h>
 #include <net/xtcp.h>
 
+#define XTCP_HDR_MAX	(MAX_HEADER + 128)
+
 /* The twin of tcp_sync_mss(): remember the path MTU and derive the MSS
- * from it, net of the IP and TCP headers and of IP options.  IP_OPTIONS
- * calls it through icsk_sync_mss when the options change.
+ * from it, net of the IP and TCP headers (timestamps included) and of IP
+ * options, and of what the peer can take.
  */
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int mss;
 
 	mss = pmtu - sizeof(struct iphdr) - sizeof(struct tcphdr) -
 	      icsk->icsk_ext_hdr_len;
+	if (xsk->rx_mss && mss > xsk->rx_mss)
+		mss = xsk->rx_mss;
+	if (xsk->user_mss && mss > xsk->user_mss)
+		mss = xsk->user_mss;
+	if (xsk->tstamp_ok)
+		mss -= TCPOLEN_TSTAMP_ALIGNED;
+	mss = max(mss, 48);
 	icsk->icsk_pmtu_cookie = pmtu;
-	return max(mss, 48);
+	xsk->mss_cache = mss;
+	return mss;
+}
+
+struct xtcp_out_options {
+	u16	mss;
+	u8	ws;
+	u8	ws_ok : 1,
+		sack_ok : 1,
+		ts_ok : 1;
+	u32	tsval;
+	u32	tsecr;
+};
+
+/* Options in Linux's order: MSS, SACK-permitted with timestamps,
+ * window scale.  Returns the size in bytes (a multiple of 4).
+ */
+static unsigned int xtcp_options_size(const struct xtcp_out_options *opts)
+{
+	unsigned int size = 0;
+
+	if (opts->mss)
+		size += TCPOLEN_MSS_ALIGNED;
+	if (opts->ts_ok)
+		size += TCPOLEN_TSTAMP_ALIGNED;
+	else if (opts->sack_ok)
+		size += TCPOLEN_SACKPERM_ALIGNED;
+	if (opts->ws_ok)
+		size += TCPOLEN_WSCALE_ALIGNED;
+	return size;
+}
+
+static void xtcp_options_write(__be32 *ptr, const struct xtcp_out_options *opts)
+{
+	if (opts->mss)
+		*ptr++ = htonl((TCPOPT_MSS << 24) | (TCPOLEN_MSS << 16) |
+			       opts->mss);
+	if (opts->ts_ok) {
+		if (opts->sack_ok)
+			*ptr++ = htonl((TCPOPT_SACK_PERM << 24) |
+				       (TCPOLEN_SACK_PERM << 16) |
+				       (TCPOPT_TIMESTAMP << 8) |
+				       TCPOLEN_TIMESTAMP);
+		else
+			*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+				       (TCPOPT_TIMESTAMP << 8) |
+				       TCPOLEN_TIMESTAMP);
+		*ptr++ = htonl(opts->tsval);
+		*ptr++ = htonl(opts->tsecr);
+	} else if (opts->sack_ok) {
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK_PERM << 8) | TCPOLEN_SACK_PERM);
+	}
+	if (opts->ws_ok)
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
+			       (TCPOLEN_WINDOW << 8) | opts->ws);
+}
+
+/* The twin of tcp_select_initial_window(): the window offered in the
+ * handshake, and the scale that lets the receive buffer's maximum fit.
+ */
+u32 xtcp_select_initial_window(const struct sock *sk, int mss, u8 *rcv_wscale)
+{
+	int space = max(READ_ONCE(sk->sk_rcvbuf), 4 * mss) / 2;
+	int maxspace = max_t(int, space,
+			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+	u8 wscale = 0;
+
+	while (maxspace > U16_MAX && wscale < XTCP_MAX_WSCALE) {
+		maxspace >>= 1;
+		wscale++;
+	}
+	*rcv_wscale = wscale;
+	return rounddown(space, mss);
+}
+
+/* The twin of tcp_select_window(): advertise half the free receive
+ * buffer, never shrinking the right edge already offered.
+ */
+static u16 xtcp_select_window(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 cur_win = xtcp_receive_window(xsk);
+	int free_space;
+	u32 new_win;
+
+	free_space = (READ_ONCE(sk->sk_rcvbuf) -
+		      atomic_read(&sk->sk_rmem_alloc)) / 2;
+	if (free_space < 0)
+		free_space = 0;
+	new_win = min_t(u32, free_space, xsk->window_clamp);
+	if (new_win < cur_win)
+		new_win = ALIGN(cur_win, 1 << xsk->rcv_wscale);
+	new_win = min_t(u32, new_win, U16_MAX << xsk->rcv_wscale);
+
+	xsk->rcv_wnd = new_win;
+	xsk->rcv_wup = xsk->rcv_nxt;
+	return new_win >> xsk->rcv_wscale;
+}
+
+/*
+ * The twin of __tcp_transmit_skb(): put the TCP header on (a clone of)
+ * @skb and hand it to ip_queue_xmit().  The checksum is left to the
+ * device or to the stack (CHECKSUM_PARTIAL).
+ */
+int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct xtcp_out_options opts = {};
+	unsigned int opts_size;
+	struct tcphdr *th;
+	int err;
+
+	tcb->when = jiffies;
+	if (clone_it) {
+		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
+					skb_clone(skb, GFP_ATOMIC);
+		if (unlikely(!skb))
+			return -ENOBUFS;
+	}
+
+	if (tcb->tcp_flags & TCPHDR_SYN) {
+		opts.mss = xsk->advmss;
+		opts.ws_ok = 1;
+		opts.ws = xsk->rcv_wscale;
+		opts.sack_ok = 1;
+		opts.ts_ok = xsk->tstamp_ok;
+	} else {
+		opts.ts_ok = xsk->tstamp_ok;
+	}
+	if (opts.ts_ok) {
+		opts.tsval = xtcp_ts_now() + xsk->tsoffset;
+		opts.tsecr = xsk->ts_recent;
+	}
+	opts_size = xtcp_options_size(&opts);
+
+	skb_push(skb, sizeof(*th) + opts_size);
+	skb_reset_transport_header(skb);
+	skb_orphan(skb);
+	skb->sk = sk;
+	skb->destructor = sock_wfree;
+	refcount_add(skb->truesize, &sk->sk_wmem_alloc);
+	skb_set_hash_from_sk(skb, sk);
+
+	th = tcp_hdr(skb);
+	memset(th, 0, sizeof(*th));
+	th->source = inet->inet_sport;
+	th->dest = inet->inet_dport;
+	th->seq = htonl(tcb->seq);
+	th->ack_seq = htonl(xsk->rcv_nxt);
+	*(((__be16 *)th) + 6) = htons(((sizeof(*th) + opts_size) >> 2) << 12 |
+				      tcb->tcp_flags);
+	if (tcb->tcp_flags & TCPHDR_SYN)
+		th->window = htons(min(xsk->rcv_wnd, 65535U));
+	else
+		th->window = htons(xtcp_select_window(sk));
+	xtcp_options_write((__be32 *)(th + 1), &opts);
+
+	if (tcb->tcp_flags & TCPHDR_ACK)
+		xtcp_delack_timer_clear(sk);
+
+	skb->ip_summed = CHECKSUM_PARTIAL;
+	skb->csum_start = skb_transport_header(skb) - skb->head;
+	skb->csum_offset = offsetof(struct tcphdr, check);
+	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr,
+				  inet->inet_daddr, 0);
+
+	/* the IP layer's IPCB overlays our control block */
+	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
+	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
+	return net_xmit_eval(err);
+}
+
+/* An skb for the write queue, charged to the socket's send memory. */
+static struct sk_buff *xtcp_stream_alloc_skb(struct sock *sk, int size,
+					     gfp_t gfp)
+{
+	struct sk_buff *skb;
+
+	skb = alloc_skb_fclone(size + XTCP_HDR_MAX, gfp);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, XTCP_HDR_MAX);
+	sk_wmem_queued_add(sk, skb->truesize);
+	return skb;
+}
+
+static void xtcp_queue_skb(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	__skb_queue_tail(&sk->sk_write_queue, skb);
+	if (!xsk->send_head)
+		xsk->send_head = skb;
+	WRITE_ONCE(xsk->write_seq, XTCP_SKB_CB(skb)->end_seq);
+}
+
+/* The twin of tcp_connect_init() and tcp_connect(): send the SYN. */
+int xtcp_connect(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct dst_entry *dst = __sk_dst_get(sk);
+	struct sk_buff *skb;
+	u8 wscale;
+
+	xsk->tstamp_ok = 1;
+	xsk->advmss = dst_metric_advmss(dst);
+	if (xsk->user_mss && xsk->user_mss < xsk->advmss)
+		xsk->advmss = xsk->user_mss;
+	xtcp_sync_mss(sk, dst_mtu(dst));
+	xsk->window_clamp = U16_MAX << XTCP_MAX_WSCALE;
+	xsk->rcv_wnd = xtcp_select_initial_window(sk, xsk->advmss, &wscale);
+	xsk->rcv_wscale = wscale;
+	xsk->wscale_ok = 1;
+	xsk->rcv_nxt = 0;
+	xsk->rcv_wup = 0;
+	xsk->copied_seq = 0;
+	xsk->snd_una = xsk->write_seq;
+	xsk->snd_nxt = xsk->write_seq;
+	xsk->snd_isn = xsk->write_seq;
+	xsk->snd_wnd = 0;
+	xsk->snd_cwnd = XTCP_INIT_CWND;
+	xsk->snd_ssthresh = U32_MAX;
+	inet_csk(sk)->icsk_rto = XTCP_TIMEOUT_INIT;
+	inet_csk(sk)->icsk_retransmits = 0;
+
+	skb = xtcp_stream_alloc_skb(sk, 0, sk->sk_allocation);
+	if (unlikely(!skb))
+		return -ENOBUFS;
+	XTCP_SKB_CB(skb)->seq = xsk->write_seq;
+	XTCP_SKB_CB(skb)->end_seq = xsk->write_seq + 1;
+	XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
+	xtcp_queue_skb(sk, skb);
+	xsk->send_head = NULL;
+	xsk->snd_nxt = xsk->write_seq;
+	xsk->packets_out = 1;
+	xsk->retrans_stamp = jiffies;
+
+	xtcp_transmit_skb(sk, skb, true);
+	xtcp_retransmit_timer_arm(sk);
+	return 0;
+}
+
+/* The twin of tcp_write_xmit(): send what the windows and Nagle allow. */
+void xtcp_write_xmit(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb;
+	bool sent = false;
+
+	while ((skb = xsk->send_head)) {
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+		if (xsk->packets_out >= xsk->snd_cwnd)
+			break;
+		if (after(tcb->end_seq, xsk->snd_una + xsk->snd_wnd) &&
+		    skb->len)
+			break;
+		/* Nagle: a small segment waits while data is in flight */
+		if (skb->len < xsk->mss_cache && xsk->packets_out &&
+		    !xsk->nonagle && !(tcb->tcp_flags & TCPHDR_FIN) &&
+		    skb_queue_is_last(&sk->sk_write_queue, skb))
+			break;
+
+		tcb->tcp_flags |= TCPHDR_ACK;
+		if (xtcp_transmit_skb(sk, skb, true))
+			break;
+		xsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+				 NULL : skb->next;
+		xsk->snd_nxt = tcb->end_seq;
+		xsk->packets_out++;
+		sent = true;
+	}
+	if (sent) {
+		xsk->lsndtime = jiffies;
+		if (!timer_pending(&inet_csk(sk)->icsk_retransmit_timer))
+			xtcp_retransmit_timer_arm(sk);
+	}
+}
+
+/* Mark the tail as pushed and send. */
+void xtcp_push(struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+
+	if (skb)
+		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
+	xtcp_write_xmit(sk);
+}
+
+/* An skb that carries only a header: ACK, RST. */
+static struct sk_buff *xtcp_ctl_skb(struct sock *sk, gfp_t gfp, u8 flags,
+				    u32 seq)
+{
+	struct sk_buff *skb = alloc_skb(XTCP_HDR_MAX, gfp);
+
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, XTCP_HDR_MAX);
+	XTCP_SKB_CB(skb)->seq = seq;
+	XTCP_SKB_CB(skb)->end_seq = seq;
+	XTCP_SKB_CB(skb)->tcp_flags = flags;
+	return skb;
+}
+
+/* The twin of __tcp_send_ack(). */
+void xtcp_send_ack(struct sock *sk)
+{
+	struct sk_buff *skb;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return;
+	skb = xtcp_ctl_skb(sk, GFP_ATOMIC | __GFP_NOWARN, TCPHDR_ACK,
+			   xtcp_sk(sk)->snd_nxt);
+	if (!skb) {
+		xtcp_delack_timer_arm(sk);
+		return;
+	}
+	xtcp_transmit_skb(sk, skb, false);
+}
+
+/* The twin of tcp_send_fin(): the FIN rides on the last unsent skb, or
+ * goes alone.
+ */
+void xtcp_send_fin(struct sock *sk)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_write_queue);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (tail && xsk->send_head) {
+		XTCP_SKB_CB(tail)->tcp_flags |= TCPHDR_FIN;
+		XTCP_SKB_CB(tail)->end_seq++;
+		WRITE_ONCE(xsk->write_seq, xsk->write_seq + 1);
+	} else {
+		struct sk_buff *skb;
+
+		skb = xtcp_stream_alloc_skb(sk, 0,
+					    sk->sk_allocation | __GFP_NOFAIL);
+		XTCP_SKB_CB(skb)->seq = xsk->write_seq;
+		XTCP_SKB_CB(skb)->end_seq = xsk->write_seq + 1;
+		XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_FIN | TCPHDR_ACK;
+		xtcp_queue_skb(sk, skb);
+	}
+	/* the FIN is not held back by Nagle */
+	xtcp_push(sk);
+}
+
+/* The twin of tcp_send_active_reset(). */
+void xtcp_send_active_reset(struct sock *sk, gfp_t priority)
+{
+	struct sk_buff *skb;
+
+	skb = xtcp_ctl_skb(sk, priority, TCPHDR_ACK | TCPHDR_RST,
+			   xtcp_sk(sk)->snd_nxt);
+	if (skb)
+		xtcp_transmit_skb(sk, skb, false);
+}
+
+/* The twin of __tcp_retransmit_skb(). */
+int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
+{
+	XTCP_SKB_CB(skb)->retransmitted = 1;
+	if (sk->sk_state != TCP_SYN_SENT)
+		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+	return xtcp_transmit_skb(sk, skb, true);
+}
+
+/* The twin of tcp_make_synack(): the SYN-ACK for a request sock, sent by
+ * xtcp_v4_send_synack() through ip_build_and_send_pkt().
+ */
+struct sk_buff *xtcp_make_synack(const struct sock *sk,
+				 const struct xtcp_request_sock *req,
+				 struct dst_entry *dst)
+{
+	struct xtcp_out_options opts = {};
+	unsigned int opts_size;
+	struct sk_buff *skb;
+	struct tcphdr *th;
+
+	skb = alloc_skb(XTCP_HDR_MAX, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, XTCP_HDR_MAX);
+
+	opts.mss = dst_metric_advmss(dst);
+	if (xtcp_sk(sk)->user_mss && xtcp_sk(sk)->user_mss < opts.mss)
+		opts.mss = xtcp_sk(sk)->user_mss;
+	opts.ws_ok = req->wscale_ok;
+	opts.ws = req->rcv_wscale;
+	opts.sack_ok = req->sack_ok;
+	opts.ts_ok = req->tstamp_ok;
+	if (opts.ts_ok) {
+		opts.tsval = xtcp_ts_now() + req->ts_off;
+		opts.tsecr = req->ts_recent;
+	}
+	opts_size = xtcp_options_size(&opts);
+
+	skb_push(skb, sizeof(*th) + opts_size);
+	skb_reset_transport_header(skb);
+	th = tcp_hdr(skb);
+	memset(th, 0, sizeof(*th));
+	th->syn = 1;
+	th->ack = 1;
+	th->source = htons(req->common.skc_num);
+	th->dest = req->common.skc_dport;
+	th->seq = htonl(req->snt_isn);
+	th->ack_seq = htonl(req->rcv_isn + 1);
+	th->doff = (sizeof(*th) + opts_size) >> 2;
+	th->window = htons(min(req->rcv_wnd, 65535U));
+	xtcp_options_write((__be32 *)(th + 1), &opts);
+	return skb;
 }
