@@ -436,6 +436,7 @@ void xtcp_parse_options(const struct sk_buff *skb,
 int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 void xtcp_reset(struct sock *sk);
 void xtcp_done(struct sock *sk);
+void xtcp_init_buffer_space(struct sock *sk);
 void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
 
 /* xtcp_minisocks.c */

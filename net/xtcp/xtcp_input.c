@@ -208,6 +208,8 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 		xtcp_send_ack(sk);
 		return false;
 	}
+	/* the peer is alive: zero window probes start over */
+	icsk->icsk_probes_out = 0;
 
 	/* window update, as tcp_may_update_window() allows it */
 	if (after(ack, prior_una) || after(tcb->seq, xsk->snd_wl1) ||
@@ -215,8 +217,6 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 		xsk->snd_wl1 = tcb->seq;
 		xsk->snd_wnd = nwin;
 		xsk->max_window = max(xsk->max_window, nwin);
-		if (nwin)
-			icsk->icsk_probes_out = 0;
 	}
 
 	if (ack == prior_una) {
@@ -332,7 +332,11 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		__kfree_skb(skb);
 		return;
 	}
-	if (atomic_read(&sk->sk_rmem_alloc) > READ_ONCE(sk->sk_rcvbuf) &&
+	/* In-window data is taken even a little over the receive buffer
+	 * (the window counts bytes, the buffer truesize); only a peer that
+	 * ignores the window overruns it twice.
+	 */
+	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf) &&
 	    skb->len) {
 		/* the peer overran the window we offered */
 		xtcp_send_ack(sk);
@@ -362,6 +366,28 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 	if (!sock_flag(sk, SOCK_DEAD))
 		sk->sk_data_ready(sk);
+}
+
+/* The twin of tcp_init_buffer_space()'s tcp_sndbuf_expand(): once the
+ * MSS is known, room for two initial windows of full segments, as they
+ * cost in memory, unless the user set SO_SNDBUF.
+ */
+void xtcp_init_buffer_space(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int per_mss, sndmem;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
+		return;
+	per_mss = roundup_pow_of_two(SKB_TRUESIZE(min_t(int, xsk->mss_cache,
+							16384) + MAX_HEADER +
+						  128));
+	sndmem = 2 * XTCP_INIT_CWND * per_mss *
+		 DIV_ROUND_UP(xsk->mss_cache, 16384);
+	if (sk->sk_sndbuf < sndmem)
+		WRITE_ONCE(sk->sk_sndbuf,
+			   min(sndmem,
+			       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2])));
 }
 
 /* The twin of tcp_rcv_synsent_state_process(): our SYN is out. */
@@ -409,6 +435,7 @@ static int xtcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 
 		xtcp_ack(sk, skb, &rx);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_init_buffer_space(sk);
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -550,6 +577,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		xsk->snd_wnd = ntohs(th->window) << xsk->snd_wscale;
 		xsk->snd_wl1 = tcb->seq;
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_init_buffer_space(sk);
 		sk->sk_state_change(sk);
 		if (sk->sk_socket)
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);
@@ -593,8 +621,10 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 	case TCP_CLOSING:
 	case TCP_LAST_ACK:
 		/* the peer's FIN came already: nothing more is data */
-		if (!before(XTCP_SKB_CB(skb)->seq, xsk->rcv_nxt))
-			goto discard;
+		if (!before(XTCP_SKB_CB(skb)->seq, xsk->rcv_nxt)) {
+			__kfree_skb(skb);
+			break;
+		}
 		fallthrough;
 	case TCP_FIN_WAIT1:
 	case TCP_FIN_WAIT2:
@@ -610,7 +640,8 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		xtcp_data_queue(sk, skb);
 		break;
 	default:
-		goto discard;
+		__kfree_skb(skb);
+		break;
 	}
 
 	/* the ACK may have opened the window: send what waits */

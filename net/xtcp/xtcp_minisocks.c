@@ -398,9 +398,11 @@ int xtcp_timewait_state_process(struct sock *tw, struct sk_buff *skb)
 			xtcp_twsk_deschedule(tw);
 			return XTCP_TW_SUCCESS;
 		}
-		/* data after our close gets a reset */
-		if (after(tcb->end_seq - th->fin, tws->rcv_nxt))
+		/* data after our close gets a reset, and ends it all */
+		if (after(tcb->end_seq - th->fin, tws->rcv_nxt)) {
+			xtcp_twsk_deschedule(tw);
 			return XTCP_TW_RST;
+		}
 		if (!th->ack || tcb->end_seq == tws->rcv_nxt ||
 		    !th->fin || tcb->end_seq != tws->rcv_nxt + 1)
 			return XTCP_TW_SUCCESS;

@@ -275,6 +275,33 @@ int xtcp_connect(struct sock *sk)
 	return 0;
 }
 
+/* The twin of tso_fragment(): split unsent @skb after @len bytes, so
+ * that its head fits the window.  The write queue's skbs are linear.
+ */
+static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	int nlen = skb->len - len;
+	struct sk_buff *buff;
+
+	buff = alloc_skb_fclone(nlen + XTCP_HDR_MAX, GFP_ATOMIC);
+	if (!buff)
+		return -ENOMEM;
+	skb_reserve(buff, XTCP_HDR_MAX);
+	skb_put_data(buff, skb->data + len, nlen);
+	sk_wmem_queued_add(sk, buff->truesize);
+
+	XTCP_SKB_CB(buff)->seq = tcb->seq + len;
+	XTCP_SKB_CB(buff)->end_seq = tcb->end_seq;
+	XTCP_SKB_CB(buff)->tcp_flags = tcb->tcp_flags;
+	XTCP_SKB_CB(buff)->retransmitted = 0;
+	tcb->end_seq = tcb->seq + len;
+	tcb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
+	__skb_trim(skb, len);
+	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	return 0;
+}
+
 /* The twin of tcp_write_xmit(): send what the windows and Nagle allow. */
 void xtcp_write_xmit(struct sock *sk)
 {
@@ -284,12 +311,19 @@ void xtcp_write_xmit(struct sock *sk)
 
 	while ((skb = xsk->send_head)) {
 		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+		u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
 
 		if (xsk->packets_out >= xsk->snd_cwnd)
 			break;
-		if (after(tcb->end_seq, xsk->snd_una + xsk->snd_wnd) &&
-		    skb->len)
-			break;
+		if (after(tcb->end_seq, wnd_end) && skb->len) {
+			/* send what fits, unless that is a sliver */
+			int room = wnd_end - tcb->seq;
+
+			if (room <= 0 || (room < skb->len / 2 &&
+					  room < (int)xsk->mss_cache / 2) ||
+			    xtcp_fragment(sk, skb, room))
+				break;
+		}
 		/* Nagle: a small segment waits while data is in flight */
 		if (skb->len < xsk->mss_cache && xsk->packets_out &&
 		    !xsk->nonagle && !(tcb->tcp_flags & TCPHDR_FIN) &&
@@ -305,11 +339,14 @@ void xtcp_write_xmit(struct sock *sk)
 		xsk->packets_out++;
 		sent = true;
 	}
-	if (sent) {
+	if (sent)
 		xsk->lsndtime = jiffies;
-		if (!timer_pending(&inet_csk(sk)->icsk_retransmit_timer))
-			xtcp_retransmit_timer_arm(sk);
-	}
+	/* data in flight, or data waiting for the window to open: a timer
+	 * must run (retransmission, or the zero window probe)
+	 */
+	if ((xsk->packets_out || xsk->send_head) &&
+	    !timer_pending(&inet_csk(sk)->icsk_retransmit_timer))
+		xtcp_retransmit_timer_arm(sk);
 }
 
 /* Mark the tail as pushed and send. */

@@ -85,7 +85,7 @@ static void xtcp_proc_tw(struct seq_file *f, struct sock *sk, int i)
 
 static int xtcp_proc_show(struct seq_file *f, void *v)
 {
-	struct xtcp_net *xn = xtcp_pernet(seq_file_net(f));
+	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(f));
 	struct hlist_nulls_node *node;
 	struct sock *sk;
 	int i, n = 0;

@@ -55,8 +55,10 @@ static void xtcp_probe_timer(struct sock *sk)
 	xsk->snd_nxt--;
 	xtcp_send_ack(sk);
 	xsk->snd_nxt++;
-	icsk->icsk_rto = min(icsk->icsk_rto << 1, XTCP_RTO_MAX);
-	xtcp_retransmit_timer_arm(sk);
+	xtcp_write_xmit(sk);
+	sk_reset_timer(sk, &icsk->icsk_retransmit_timer, jiffies +
+		       min_t(unsigned long, icsk->icsk_rto <<
+			     icsk->icsk_probes_out, XTCP_RTO_MAX));
 }
 
 /* The twin of tcp_retransmit_timer(). */
