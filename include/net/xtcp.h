@@ -452,6 +452,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 				       const struct sk_buff *skb);
 int xtcp_child_process(struct sock *parent, struct sock *child,
 		       struct sk_buff *skb);
+void xtcp_forced_close(struct sock *child);
 void xtcp_time_wait(struct sock *sk, int state, int timeo);
 enum xtcp_tw_status {
 	XTCP_TW_SUCCESS,	/* consumed or dropped */

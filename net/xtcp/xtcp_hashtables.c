@@ -582,8 +582,7 @@ static u32 xtcp_sk_ehashfn(const struct sock *sk)
 			    sk->sk_daddr, sk->sk_dport);
 }
 
-/*
- * The twin of inet_ehash_insert(): hash @sk (a sock, request sock or
+/* The twin of inet_ehash_insert(): hash @sk (a sock, request sock or
  * time-wait sock) by its 4-tuple; when @osk is given, @sk replaces it
  * (the hashdance of a child for its request sock, of a time-wait sock
  * for its sock), and fails when @osk was already gone.  Without @osk,
@@ -635,17 +634,16 @@ bool xtcp_ehash_remove(struct sock *sk)
 }
 
 static bool xtcp_ehash_match(const struct sock *sk, const struct net *net,
-			     __addrpair cookie, __portpair ports, int dif,
-			     int sdif)
+			     __be32 saddr, __be32 daddr, __portpair ports,
+			     int dif, int sdif)
 {
 	return net_eq(sock_net(sk), net) && sk->sk_portpair == ports &&
-	       sk->sk_addrpair == cookie &&
+	       sk->sk_daddr == saddr && sk->sk_rcv_saddr == daddr &&
 	       (!sk->sk_bound_dev_if || sk->sk_bound_dev_if == dif ||
 		sk->sk_bound_dev_if == sdif);
 }
 
-/*
- * The twin of __inet_lookup_established(): under RCU, returns the sock,
+/* The twin of __inet_lookup_established(): under RCU, returns the sock,
  * request sock or time-wait sock of this 4-tuple with a reference held,
  * or NULL.  @saddr/@sport are the segment's source (the remote end).
  */
@@ -654,7 +652,6 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 				     int dif, int sdif)
 {
 	const __portpair ports = INET_COMBINED_PORTS(sport, ntohs(dport));
-	INET_ADDR_COOKIE(acookie, saddr, daddr);
 	struct xtcp_net *xn = xtcp_pernet(net);
 	struct hlist_nulls_node *node;
 	struct xtcp_ehash_bucket *head;
@@ -667,13 +664,14 @@ struct sock *xtcp_lookup_established(struct net *net, __be32 saddr,
 begin:
 	sk_nulls_for_each_rcu(sk, node, &head->chain) {
 		if (sk->sk_hash != hash ||
-		    !xtcp_ehash_match(sk, net, acookie, ports, dif, sdif))
+		    !xtcp_ehash_match(sk, net, saddr, daddr, ports, dif,
+				      sdif))
 			continue;
 		if (unlikely(!refcount_inc_not_zero(&sk->sk_refcnt)))
 			goto out;
 		/* the slab is SLAB_TYPESAFE_BY_RCU: check it is still ours */
-		if (unlikely(!xtcp_ehash_match(sk, net, acookie, ports, dif,
-					       sdif))) {
+		if (unlikely(!xtcp_ehash_match(sk, net, saddr, daddr, ports,
+					       dif, sdif))) {
 			sock_gen_put(sk);
 			goto begin;
 		}
@@ -707,8 +705,7 @@ static int xtcp_listener_score(const struct sock *sk, struct net *net,
 	return score;
 }
 
-/*
- * The twin of __inet_lookup_listener(): the best listener for the
+/* The twin of __inet_lookup_listener(): the best listener for the
  * segment, exact address before wildcard, bound device before any;
  * SO_REUSEPORT groups pick one member by the flow's hash.  Under RCU;
  * no reference is taken (listeners are SOCK_RCU_FREE).
@@ -743,8 +740,7 @@ struct sock *xtcp_lookup_listener(struct net *net, struct sk_buff *skb,
 	return result;
 }
 
-/*
- * The twin of __inet_hash_connect(): give a connecting socket its local
+/* The twin of __inet_hash_connect(): give a connecting socket its local
  * port (unless bound) and hash it by its 4-tuple.  An ephemeral port is
  * one no other XTCP socket uses (connections do not share ports here,
  * unlike Linux, which shares one between different destinations);

@@ -188,8 +188,7 @@ static void xtcp_cong_avoid(struct xtcp_sock *xsk, u32 acked)
 	xsk->snd_cwnd = min(xsk->snd_cwnd, 65535U);
 }
 
-/*
- * The twin of tcp_ack(): returns false when the ACK must be dropped
+/* The twin of tcp_ack(): returns false when the ACK must be dropped
  * (it acks what was never sent: answered with an ACK).
  */
 static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
@@ -310,8 +309,7 @@ static void xtcp_fin(struct sock *sk)
 	}
 }
 
-/*
- * The twin of tcp_data_queue(): in-order data goes to the receive queue;
+/* The twin of tcp_data_queue(): in-order data goes to the receive queue;
  * anything else is dropped with a duplicate ACK.  Consumes @skb.
  */
 static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
@@ -479,8 +477,7 @@ static bool xtcp_sequence_ok(const struct xtcp_sock *xsk, u32 seq,
 	       !after(seq, xsk->rcv_nxt + xtcp_receive_window(xsk));
 }
 
-/*
- * The twin of tcp_validate_incoming(): PAWS, the sequence check, RST and
+/* The twin of tcp_validate_incoming(): PAWS, the sequence check, RST and
  * SYN handling (RFC 5961: an RST not exactly at rcv_nxt and an in-window
  * SYN get a challenge ACK).  Consumes @skb and returns false when the
  * segment goes no further.
@@ -529,8 +526,7 @@ discard:
 	return false;
 }
 
-/*
- * The twin of tcp_rcv_state_process(): every state but LISTEN's SYN
+/* The twin of tcp_rcv_state_process(): every state but LISTEN's SYN
  * handling (xtcp_v4_do_rcv() sends those to conn_request).  Returns 1
  * when the caller must answer with a reset; consumes @skb otherwise.
  */

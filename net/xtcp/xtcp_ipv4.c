@@ -317,8 +317,10 @@ int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	/* a SYN to a broadcast or multicast address is not ours to take */
 	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
 		return 0;
-	/* no SYN cookies: a full SYN queue or accept queue drops the SYN */
-	if (atomic_read(&xtcp_sk(sk)->syn_qlen) >=
+	/* no SYN cookies: a full SYN queue or accept queue drops the SYN
+	 * (full means more than the backlog, as 6.1 counts it)
+	 */
+	if (atomic_read(&xtcp_sk(sk)->syn_qlen) >
 	    READ_ONCE(sk->sk_max_ack_backlog) || sk_acceptq_is_full(sk))
 		return 0;
 
@@ -374,7 +376,7 @@ int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 
 /* The twin of tcp_v4_syn_recv_sock(): clone the listener into the child,
  * route it, and let it replace @req in the ehash (the hashdance).
- * Returns the child bh-locked, or NULL.
+ * Returns the child, or NULL.
  */
 struct sock *xtcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 				   struct xtcp_request_sock *req)
@@ -419,10 +421,7 @@ struct sock *xtcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 
 put_and_exit:
 	newinet->inet_num = 0;
-	bh_unlock_sock(newsk);
-	sock_set_flag(newsk, SOCK_DEAD);
-	xtcp_done(newsk);
-	sock_put(newsk);
+	xtcp_forced_close(newsk);
 	return NULL;
 }
 
@@ -466,8 +465,7 @@ static void xtcp_v4_rcv_sk(struct sock *sk, struct sk_buff *skb)
 	bh_unlock_sock(sk);
 }
 
-/*
- * The twin of tcp_v4_rcv(), from its prelude on: the segment is XTCP's.
+/* The twin of tcp_v4_rcv(), from its prelude on: the segment is XTCP's.
  * Consumes @skb; drops @sk's reference when @refcounted.
  */
 static void xtcp_v4_rcv(struct net *net, struct sk_buff *skb, struct sock *sk,
@@ -504,9 +502,9 @@ process:
 		sock_hold(listener);
 		nsk = xtcp_check_req(listener, skb, req);
 		xtcp_reqsk_put(req);
-		if (!nsk)
+		if (!nsk) {
 			kfree_skb(skb);
-		else if (xtcp_child_process(listener, nsk, skb)) {
+		} else if (xtcp_child_process(listener, nsk, skb)) {
 			xtcp_v4_send_reset(listener, skb);
 			kfree_skb(skb);
 		}
@@ -556,8 +554,7 @@ discard:
 	kfree_skb(skb);
 }
 
-/*
- * The LOCAL_IN hook.  The no-match path is an RCU lookup, with no pull,
+/* The LOCAL_IN hook.  The no-match path is an RCU lookup, with no pull,
  * no allocation and no lock; nf hooks run under rcu_read_lock().
  */
 static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
@@ -591,8 +588,7 @@ static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
-/*
- * After conntrack and NAT (DNAT runs before routing, SNAT on LOCAL_IN at
+/* After conntrack and NAT (DNAT runs before routing, SNAT on LOCAL_IN at
  * NF_IP_PRI_NAT_SRC, helpers at NF_IP_PRI_CONNTRACK_HELPER), and before
  * conntrack's confirmation at NF_IP_PRI_CONNTRACK_CONFIRM.
  */

@@ -95,6 +95,18 @@ static void xtcp_reqsk_timer_handler(struct timer_list *t)
 					       XTCP_RTO_MAX));
 }
 
+/* Abort a child that never reached the accept queue: the twin of
+ * inet_csk_prepare_forced_close() and tcp_done().
+ */
+void xtcp_forced_close(struct sock *child)
+{
+	bh_lock_sock(child);
+	sock_orphan(child);
+	xtcp_done(child);
+	bh_unlock_sock(child);
+	sock_put(child);
+}
+
 /* The twin of inet_csk_reqsk_queue_add(): the child waits for accept().
  * Fails when the listener stopped listening meanwhile.
  */
@@ -119,11 +131,9 @@ bool xtcp_inet_csk_reqsk_queue_add(struct sock *sk, struct sock *child)
 	return ok;
 }
 
-/*
- * The twin of tcp_create_openreq_child() and inet_csk_clone_lock(): the
- * child sock of @req, cloned from its listener, in SYN_RECV.  Returned
- * bh-locked, with two references (the caller's, and the one
- * xtcp_child_process() drops).
+/* The twin of tcp_create_openreq_child() and inet_csk_clone_lock(): the
+ * child sock of @req, cloned from its listener, in SYN_RECV, with two
+ * references (the caller's, and the one xtcp_child_process() drops).
  */
 struct sock *xtcp_create_openreq_child(const struct sock *sk,
 				       const struct xtcp_request_sock *req,
@@ -135,6 +145,12 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 
 	if (!newsk)
 		return NULL;
+	/* sk_clone_lock() returns it bh-locked; nobody can see it before
+	 * xtcp_v4_syn_recv_sock() hashes it, and from then on segments and
+	 * accept() take the lock as for any sock
+	 */
+	__acquire(&newsk->sk_lock.slock);
+	bh_unlock_sock(newsk);
 	xtcp_obj_inc(XTCP_OBJ_SOCK);
 
 	newinet = inet_sk(newsk);
@@ -202,9 +218,8 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	return newsk;
 }
 
-/*
- * The twin of tcp_check_req(): the segment matched request sock @req of
- * listener @sk.  Returns the new child (bh-locked) when it completes the
+/* The twin of tcp_check_req(): the segment matched request sock @req of
+ * listener @sk.  Returns the new child when it completes the
  * handshake, else NULL (the segment is dropped; resets are sent here).
  */
 struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
@@ -250,10 +265,7 @@ struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
 
 	if (!xtcp_inet_csk_reqsk_queue_add(sk, child)) {
 		xtcp_send_active_reset(child, GFP_ATOMIC);
-		bh_unlock_sock(child);
-		sock_orphan(child);
-		xtcp_done(child);
-		sock_put(child);
+		xtcp_forced_close(child);
 		return NULL;
 	}
 	return child;
@@ -272,9 +284,11 @@ embryonic_reset:
 int xtcp_child_process(struct sock *parent, struct sock *child,
 		       struct sk_buff *skb)
 {
-	int state = child->sk_state;
+	int state;
 	int ret = 0;
 
+	bh_lock_sock(child);
+	state = child->sk_state;
 	if (!sock_owned_by_user(child)) {
 		ret = xtcp_rcv_state_process(child, skb);
 		if (state == TCP_SYN_RECV && child->sk_state != state)
@@ -323,8 +337,7 @@ static void xtcp_twsk_deschedule(struct sock *tw)
 	}
 }
 
-/*
- * The twin of tcp_time_wait(): the connection lives on as a small
+/* The twin of tcp_time_wait(): the connection lives on as a small
  * time-wait sock in @state (TCP_TIME_WAIT, or TCP_FIN_WAIT2 for an
  * orphan waiting for the peer's FIN for @timeo); the full sock goes.
  */
@@ -381,8 +394,7 @@ done:
 	xtcp_done(sk);
 }
 
-/*
- * The twin of tcp_timewait_state_process(), with RFC 1337 off as 6.1's
+/* The twin of tcp_timewait_state_process(), with RFC 1337 off as 6.1's
  * default: a reset kills the time-wait sock.  Returns non-zero (an
  * XTCP_TW_* code) when the caller must act; @tw's lookup reference is
  * the caller's to drop.
@@ -445,8 +457,7 @@ void xtcp_sock_gen_put(struct sock *sk)
 	}
 }
 
-/*
- * Kill every time-wait sock of the netns.  Request socks need nothing:
+/* Kill every time-wait sock of the netns.  Request socks need nothing:
  * each holds its listener, which holds the netns and the module.
  */
 void xtcp_purge_net(struct xtcp_net *xn)

@@ -130,8 +130,7 @@ static u16 xtcp_select_window(struct sock *sk)
 	return new_win >> xsk->rcv_wscale;
 }
 
-/*
- * The twin of __tcp_transmit_skb(): put the TCP header on (a clone of)
+/* The twin of __tcp_transmit_skb(): put the TCP header on (a clone of)
  * @skb and hand it to ip_queue_xmit().  The checksum is left to the
  * device or to the stack (CHECKSUM_PARTIAL).
  */

@@ -116,11 +116,10 @@ static void xtcp_timer_run(struct sock *sk, int bit,
 			   void (*handler)(struct sock *sk))
 {
 	bh_lock_sock(sk);
-	if (!sock_owned_by_user(sk)) {
+	if (!sock_owned_by_user(sk))
 		handler(sk);
-	} else if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred)) {
+	else if (!test_and_set_bit(bit, &xtcp_sk(sk)->deferred))
 		sock_hold(sk);
-	}
 	bh_unlock_sock(sk);
 	sock_put(sk);
 }
