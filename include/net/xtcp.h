@@ -277,6 +277,34 @@ struct xtcp_listen_hashbucket {
 #define XTCP_BHASH_SIZE		2048
 #define XTCP_LHASH_SIZE		512
 
+/* MIB counters, per netns and per CPU: /proc/net/xtcp_stat.  Named as
+ * Linux names its own (TcpExt and Tcp) where one exists.
+ */
+enum {
+	XTCP_MIB_INSEGS,
+	XTCP_MIB_OUTSEGS,
+	XTCP_MIB_RETRANSSEGS,
+	XTCP_MIB_INERRS,
+	XTCP_MIB_INCSUMERRORS,
+	XTCP_MIB_OUTRSTS,
+	XTCP_MIB_ACTIVEOPENS,
+	XTCP_MIB_PASSIVEOPENS,
+	XTCP_MIB_ATTEMPTFAILS,
+	XTCP_MIB_ESTABRESETS,
+	XTCP_MIB_CHALLENGEACKS,
+	XTCP_MIB_LISTENDROPS,
+	XTCP_MIB_LISTENOVERFLOWS,
+	XTCP_MIB_TIMEOUTS,
+	XTCP_MIB_FASTRETRANS,
+	XTCP_MIB_PAWSDROPS,
+	XTCP_MIB_OFODROPS,
+	__XTCP_MIB_MAX
+};
+
+struct xtcp_mib {
+	unsigned long	mibs[__XTCP_MIB_MAX];
+};
+
 /* Per network namespace state (net_generic(net, xtcp_net_id)). */
 struct xtcp_net {
 	struct net			*net;
@@ -294,6 +322,9 @@ struct xtcp_net {
 	/* established hash */
 	struct xtcp_ehash_bucket	*ehash;
 
+	/* per-CPU counters, written with this_cpu_inc() */
+	struct xtcp_mib __percpu	*mib;
+
 	/* a kernel raw socket that sends ACKs and RSTs for request socks,
 	 * time-wait socks and segments that match no sock
 	 */
@@ -306,6 +337,9 @@ static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 {
 	return net_generic(net, xtcp_net_id);
 }
+
+#define XTCP_INC_STATS(net, field) \
+	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
 
 /* af_xtcp.c */
 extern struct proto xtcp_prot;
@@ -470,6 +504,7 @@ bool xtcp_inet_csk_reqsk_queue_add(struct sock *sk, struct sock *child);
 /* xtcp_proc.c */
 int xtcp_proc_net_init(struct net *net);
 void xtcp_proc_net_exit(struct net *net);
+void xtcp_mib_net_exit(struct net *net);
 
 /* xtcp_timer.c */
 void xtcp_init_xmit_timers(struct sock *sk);

@@ -390,6 +390,15 @@ static const struct proto_ops xtcp_stream_ops = {
 	.set_rcvlowat	= xtcp_set_rcvlowat,
 };
 
+/* Core code takes an XTCP sock for a tcp_sock in one place it can reach:
+ * SO_TIMESTAMPING with OPT_ID reads tcp_sk(sk)->snd_una (6.1 has no
+ * SOCK_CUSTOM_SOCKOPT to intercept it).  Make that read stay inside the
+ * object: the timestamp key it gives is then meaningless, never unsafe.
+ */
+#define XTCP_OBJ_SIZE							\
+	(sizeof(struct xtcp_sock) > offsetofend(struct tcp_sock, snd_una) ? \
+	 sizeof(struct xtcp_sock) : offsetofend(struct tcp_sock, snd_una))
+
 struct proto xtcp_prot = {
 	.name		= "XTCP",
 	.owner		= THIS_MODULE,
@@ -411,7 +420,7 @@ struct proto xtcp_prot = {
 	.release_cb	= xtcp_release_cb,
 	.shutdown	= xtcp_shutdown,
 	.no_autobind	= true,
-	.obj_size	= sizeof(struct xtcp_sock),
+	.obj_size	= XTCP_OBJ_SIZE,
 	.slab_flags	= SLAB_TYPESAFE_BY_RCU,
 };
 

@@ -35,6 +35,7 @@ static int __net_init xtcp_net_init(struct net *net)
 
 err_proc:
 	xtcp_proc_net_exit(net);
+	xtcp_mib_net_exit(net);
 err_hashtables:
 	xtcp_hashtables_net_exit(xn);
 	return err;
@@ -51,6 +52,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	xtcp_proc_net_exit(net);
 	xtcp_purge_net(xn);
 	xtcp_hashtables_net_exit(xn);
+	xtcp_mib_net_exit(net);
 }
 
 static struct pernet_operations xtcp_net_ops = {

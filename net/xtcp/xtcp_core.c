@@ -18,6 +18,9 @@
  */
 void xtcp_set_state(struct sock *sk, int state)
 {
+	if (state == TCP_CLOSE &&
+	    (1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ESTABRESETS);
 	if (state == TCP_CLOSE) {
 		sk->sk_prot->unhash(sk);
 		if (xtcp_sk(sk)->bind_hash &&

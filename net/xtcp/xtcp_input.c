@@ -80,6 +80,9 @@ void xtcp_parse_options(const struct sk_buff *skb,
 /* The twin of tcp_done(): the connection is over. */
 void xtcp_done(struct sock *sk)
 {
+	if ((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV))
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
+
 	xtcp_set_state(sk, TCP_CLOSE);
 	xtcp_clear_xmit_timers(sk);
 	WRITE_ONCE(sk->sk_shutdown, SHUTDOWN_MASK);
@@ -226,6 +229,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 			xsk->snd_cwnd = xsk->snd_ssthresh;
 			xsk->in_recovery = 1;
 			xsk->high_seq = xsk->snd_nxt;
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_FASTRETRANS);
 			xtcp_retransmit_skb(sk,
 					    skb_peek(&sk->sk_write_queue));
 		}
@@ -326,6 +330,8 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	    after(tcb->seq, xsk->rcv_nxt) ||
 	    !after(tcb->end_seq, xsk->rcv_nxt)) {
 		/* out of order, out of window, or all old */
+		if (after(tcb->seq, xsk->rcv_nxt))
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFODROPS);
 		xtcp_send_ack(sk);
 		__kfree_skb(skb);
 		return;
@@ -493,6 +499,7 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 	    (s32)(rx->rcv_tsval - xsk->ts_recent) < 0 &&
 	    ktime_get_seconds() < xsk->ts_recent_stamp + 24 * 3600 * 24) {
 		/* PAWS: an old duplicate */
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSDROPS);
 		xtcp_send_ack(sk);
 		goto discard;
 	}
@@ -504,10 +511,12 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 	}
 
 	if (th->rst) {
-		if (tcb->seq == xsk->rcv_nxt)
+		if (tcb->seq == xsk->rcv_nxt) {
 			xtcp_reset(sk);
-		else
+		} else {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
 			xtcp_send_ack(sk);	/* challenge ACK */
+		}
 		goto discard;
 	}
 
@@ -516,6 +525,7 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		xtcp_store_ts_recent(xsk, rx);
 
 	if (th->syn) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
 		xtcp_send_ack(sk);	/* challenge ACK */
 		goto discard;
 	}

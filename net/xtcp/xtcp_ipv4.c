@@ -252,6 +252,9 @@ static void xtcp_v4_send_ctl(struct net *net, struct sk_buff *skb,
 	skb_reset_transport_header(nskb);
 	xtcp_v4_csum_full(nskb, iph->daddr, iph->saddr);
 	skb_dst_set(nskb, &rt->dst);
+	XTCP_INC_STATS(net, XTCP_MIB_OUTSEGS);
+	if (rep->rst)
+		XTCP_INC_STATS(net, XTCP_MIB_OUTRSTS);
 	xtcp_v4_build_and_send(net, nskb, iph->daddr, iph->saddr, 0,
 			       xtcp_v4_ttl(NULL, &rt->dst));
 }
@@ -321,8 +324,12 @@ int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	 * (full means more than the backlog, as 6.1 counts it)
 	 */
 	if (atomic_read(&xtcp_sk(sk)->syn_qlen) >
-	    READ_ONCE(sk->sk_max_ack_backlog) || sk_acceptq_is_full(sk))
+	    READ_ONCE(sk->sk_max_ack_backlog) || sk_acceptq_is_full(sk)) {
+		if (sk_acceptq_is_full(sk))
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENOVERFLOWS);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENDROPS);
 		return 0;
+	}
 
 	req = xtcp_reqsk_alloc(sk);
 	if (!req)
@@ -387,8 +394,11 @@ struct sock *xtcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	struct sock *newsk;
 	struct rtable *rt;
 
-	if (sk_acceptq_is_full(sk))
+	if (sk_acceptq_is_full(sk)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENOVERFLOWS);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LISTENDROPS);
 		return NULL;
+	}
 
 	newsk = xtcp_create_openreq_child(sk, req, skb);
 	if (!newsk)
@@ -417,6 +427,7 @@ struct sock *xtcp_v4_syn_recv_sock(const struct sock *sk, struct sk_buff *skb,
 	if (!xtcp_ehash_insert(newsk, (struct sock *)req))
 		goto put_and_exit;	/* another CPU took @req */
 	xtcp_inherit_port(sk, newsk);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PASSIVEOPENS);
 	return newsk;
 
 put_and_exit:
@@ -476,18 +487,20 @@ static void xtcp_v4_rcv(struct net *net, struct sk_buff *skb, struct sock *sk,
 	struct sock *nsk;
 
 	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
-		goto discard;
+		goto bad_packet;
 	__skb_pull(skb, ip_hdrlen(skb));
 	skb_reset_transport_header(skb);
 	th = tcp_hdr(skb);
 	if (th->doff < sizeof(struct tcphdr) / 4)
-		goto discard;
+		goto bad_packet;
 	if (!pskb_may_pull(skb, th->doff * 4))
-		goto discard;
-	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo))
-		goto discard;
-	if (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb))
-		goto discard;
+		goto bad_packet;
+	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
+	    (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb))) {
+		XTCP_INC_STATS(net, XTCP_MIB_INCSUMERRORS);
+		goto bad_packet;
+	}
+	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
 	th = tcp_hdr(skb);
 	iph = ip_hdr(skb);
 	xtcp_v4_fill_cb(skb, th);
@@ -548,6 +561,8 @@ process:
 		sock_put(sk);
 	return;
 
+bad_packet:
+	XTCP_INC_STATS(net, XTCP_MIB_INERRS);
 discard:
 	if (refcounted)
 		xtcp_sock_gen_put(sk);

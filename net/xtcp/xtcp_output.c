@@ -198,6 +198,10 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr,
 				  inet->inet_daddr, 0);
 
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
+	if (tcb->tcp_flags & TCPHDR_RST)
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
+
 	/* the IP layer's IPCB overlays our control block */
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
@@ -269,6 +273,7 @@ int xtcp_connect(struct sock *sk)
 	xsk->packets_out = 1;
 	xsk->retrans_stamp = jiffies;
 
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ACTIVEOPENS);
 	xtcp_transmit_skb(sk, skb, true);
 	xtcp_retransmit_timer_arm(sk);
 	return 0;
@@ -430,6 +435,7 @@ void xtcp_send_active_reset(struct sock *sk, gfp_t priority)
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
 	XTCP_SKB_CB(skb)->retransmitted = 1;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	if (sk->sk_state != TCP_SYN_SENT)
 		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
 	return xtcp_transmit_skb(sk, skb, true);

@@ -115,15 +115,73 @@ static int xtcp_proc_show(struct seq_file *f, void *v)
 	return 0;
 }
 
-int xtcp_proc_net_init(struct net *net)
+static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
+	[XTCP_MIB_INSEGS]		= "InSegs",
+	[XTCP_MIB_OUTSEGS]		= "OutSegs",
+	[XTCP_MIB_RETRANSSEGS]		= "RetransSegs",
+	[XTCP_MIB_INERRS]		= "InErrs",
+	[XTCP_MIB_INCSUMERRORS]		= "InCsumErrors",
+	[XTCP_MIB_OUTRSTS]		= "OutRsts",
+	[XTCP_MIB_ACTIVEOPENS]		= "ActiveOpens",
+	[XTCP_MIB_PASSIVEOPENS]		= "PassiveOpens",
+	[XTCP_MIB_ATTEMPTFAILS]		= "AttemptFails",
+	[XTCP_MIB_ESTABRESETS]		= "EstabResets",
+	[XTCP_MIB_CHALLENGEACKS]	= "TCPChallengeACK",
+	[XTCP_MIB_LISTENDROPS]		= "ListenDrops",
+	[XTCP_MIB_LISTENOVERFLOWS]	= "ListenOverflows",
+	[XTCP_MIB_TIMEOUTS]		= "TCPTimeouts",
+	[XTCP_MIB_FASTRETRANS]		= "TCPFastRetrans",
+	[XTCP_MIB_PAWSDROPS]		= "PAWSEstabRejected",
+	[XTCP_MIB_OFODROPS]		= "TCPOFODrop",
+};
+
+/* /proc/net/xtcp_stat: one "Name Value" line per counter. */
+static int xtcp_stat_show(struct seq_file *f, void *v)
 {
-	if (!proc_create_net_single("xtcp", 0444, net->proc_net,
-				    xtcp_proc_show, NULL))
-		return -ENOMEM;
+	struct xtcp_net *xn = xtcp_pernet(seq_file_single_net(f));
+	int i, cpu;
+
+	for (i = 0; i < __XTCP_MIB_MAX; i++) {
+		unsigned long sum = 0;
+
+		for_each_possible_cpu(cpu)
+			sum += per_cpu_ptr(xn->mib, cpu)->mibs[i];
+		seq_printf(f, "%s %lu\n", xtcp_mib_names[i], sum);
+	}
 	return 0;
 }
 
+int xtcp_proc_net_init(struct net *net)
+{
+	struct xtcp_net *xn = xtcp_pernet(net);
+
+	xn->mib = alloc_percpu(struct xtcp_mib);
+	if (!xn->mib)
+		goto err;
+	if (!proc_create_net_single("xtcp", 0444, net->proc_net,
+				    xtcp_proc_show, NULL))
+		goto err_free_mib;
+	if (!proc_create_net_single("xtcp_stat", 0444, net->proc_net,
+				    xtcp_stat_show, NULL))
+		goto err_remove_xtcp;
+	return 0;
+
+err_remove_xtcp:
+	remove_proc_entry("xtcp", net->proc_net);
+err_free_mib:
+	free_percpu(xn->mib);
+err:
+	return -ENOMEM;
+}
+
+/* After the hook is gone: nothing counts any more. */
 void xtcp_proc_net_exit(struct net *net)
 {
+	remove_proc_entry("xtcp_stat", net->proc_net);
 	remove_proc_entry("xtcp", net->proc_net);
+}
+
+void xtcp_mib_net_exit(struct net *net)
+{
+	free_percpu(xtcp_pernet(net)->mib);
 }

@@ -92,6 +92,7 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	xsk->dupacks = 0;
 	if (!icsk->icsk_retransmits)
 		xsk->retrans_stamp = jiffies;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
 	xtcp_retransmit_skb(sk, skb);
 	icsk->icsk_retransmits++;
 	icsk->icsk_rto = min(icsk->icsk_rto << 1, XTCP_RTO_MAX);
