@@ -48,6 +48,7 @@ static void report_rate(const struct trace *t, int n, const char *what)
 
 	ksft_print_msg("%s: %d %s connections in %.2f s: %.0f connections/s (informational)\n",
 		       fam_name(t->fam), n, what, s, s > 0 ? n / s : 0.0);
+	fflush(stdout);	/* the harness's test child ends with _exit() */
 }
 
 /* ------------------------------------------------------------------ */
