@@ -4,6 +4,10 @@
 #
 #   make            build xtcp.ko and the selftests
 #   make check      run the whole suite in a VM on Debian's 6.1 kernel
+#   make check KERNEL=debug [FAILSLAB=1] [TESTS="xtcp_bind ..."]
+#                   the same on the debug kernel (KASAN, lockdep, kmemleak)
+#   make check-detectors   prove the debug pass catches a leak, a lock
+#                   inversion and an out-of-bounds read
 #   make demo       boot, insmod, show XTCP at work
 #   make deps       install the Debian packages the project needs
 #   make style      checkpatch.pl --strict over the module and headers
@@ -12,13 +16,47 @@
 
 TOP := $(CURDIR)
 
-# The newest installed Debian 6.1 headers tree, unless KDIR= says.
+# Which kernel to build for and test on: stock (Debian's 6.1, the
+# default) or debug (scripts/debug-kernel: built once, then cached).
+KERNEL ?= stock
+# Test programs for make check (selftests/run_all.sh names); empty: all.
+TESTS ?=
+# make check KERNEL=debug FAILSLAB=1: inject allocation failures.
+FAILSLAB ?=
+
+# The newest installed Debian 6.1 headers tree.
 # Recursive on purpose: it is expanded after deps-check has run.
-KDIR ?= $(shell ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1)
+STOCK_KDIR = $(shell ls -d /lib/modules/6.1.0-*-amd64/build 2>/dev/null | sort -V | tail -n 1)
 
-KBUILD := $(MAKE) -C $(KDIR) M=$(TOP) W=1
+ifeq ($(KERNEL),stock)
+KDIR ?= $(STOCK_KDIR)
+# Built in place: net/xtcp/xtcp.ko.
+MODDIR := $(TOP)
+else ifeq ($(KERNEL),debug)
+# Expanded after the debug-kernel prerequisite has built it (when needed).
+KDIR ?= $(shell $(TOP)/scripts/debug-kernel --dir)
+# 6.1 has no MO= for external modules: build in a tree of symlinks to the
+# sources, build/debug/net/xtcp/xtcp.ko, with the test-only knobs.
+MODDIR := $(TOP)/build/debug
+XTCP_DEBUG ?= 1
+else
+$(error KERNEL must be stock or debug, not '$(KERNEL)')
+endif
+ifneq ($(FAILSLAB),)
+ifneq ($(KERNEL),debug)
+$(error FAILSLAB needs KERNEL=debug (the stock kernel has no failslab))
+endif
+endif
 
-.PHONY: all module selftests check demo deps deps-check style sparse clean
+# XTCP_DEBUG=1 builds net/xtcp/xtcp_debug.c (test-only knobs) into xtcp.ko.
+XTCP_DEBUG_FLAG = $(if $(filter 1 y yes,$(XTCP_DEBUG)),CONFIG_XTCP_DEBUG=y)
+
+# Recursive, so that KDIR is expanded when a recipe runs.
+KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(XTCP_DEBUG_FLAG)
+KO = $(MODDIR)/net/xtcp/xtcp.ko
+
+.PHONY: all module selftests check check-detectors demo deps deps-check \
+	debug-kernel style sparse clean
 
 all: module selftests
 
@@ -29,15 +67,40 @@ deps:
 deps-check:
 	@scripts/deps --check 2>/dev/null || scripts/deps
 
-module: deps-check
+# Build the debug kernel unless it is cached (~15 min on 2 cores).
+debug-kernel: deps-check
+	@scripts/debug-kernel >/dev/null
+
+module: deps-check $(if $(filter debug,$(KERNEL)),debug-kernel)
 	@test -n "$(KDIR)" || { echo "no 6.1 headers tree found; set KDIR=" >&2; exit 1; }
+ifneq ($(MODDIR),$(TOP))
+	@# Mirror the sources as symlinks (new files appear, removed ones go).
+	@mkdir -p $(MODDIR)
+	@find $(MODDIR) -xtype l -delete
+	@cd $(TOP) && for f in Kbuild $$(find include net -type f \
+			\( -name '*.[ch]' -o -name Kbuild \) ! -name '*.mod.c'); do \
+		mkdir -p "$$(dirname "$(MODDIR)/$$f")"; \
+		[ "$$(readlink "$(MODDIR)/$$f")" = "$(TOP)/$$f" ] || \
+			ln -sfn "$(TOP)/$$f" "$(MODDIR)/$$f"; \
+	done
+endif
 	$(KBUILD) modules
 
 selftests: deps-check
 	$(MAKE) -C selftests
 
 check: module selftests
-	scripts/check
+ifeq ($(KERNEL),stock)
+	scripts/check $(TESTS)
+else
+	KDIR=$(KDIR) XTCP_KO=$(KO) scripts/check --kernel debug \
+		$(if $(FAILSLAB),--failslab=$(FAILSLAB)) $(TESTS)
+endif
+
+# Always on the debug kernel, with the test-only knobs.
+check-detectors: selftests
+	$(MAKE) module KERNEL=debug
+	scripts/check-detectors
 
 demo: module selftests
 	scripts/demo
@@ -51,6 +114,6 @@ sparse: deps-check
 	@! grep -E "warning|error" .sparse.log
 
 clean:
-	-$(KBUILD) clean
+	-$(MAKE) -C $(STOCK_KDIR) M=$(TOP) clean
 	$(MAKE) -C selftests clean
-	rm -f .sparse.log
+	rm -rf .sparse.log build/debug
