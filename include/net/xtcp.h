@@ -129,6 +129,7 @@ struct xtcp_sock {
 	u16	advmss;		/* MSS we advertise */
 	u16	rx_mss;		/* MSS the peer advertised */
 	u16	user_mss;	/* TCP_MAXSEG */
+	u16	rcv_mss;	/* largest segment the peer sent, <= advmss */
 
 	/* options agreed in the handshake */
 	u8	snd_wscale : 4,

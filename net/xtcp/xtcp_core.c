@@ -377,8 +377,17 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 		if (!skb_queue_empty_lockless(&sk->sk_receive_queue))
 			mask |= EPOLLIN | EPOLLRDNORM;
 		if (!(shutdown & SEND_SHUTDOWN)) {
-			if (__sk_stream_is_writeable(sk, 1))
+			if (__sk_stream_is_writeable(sk, 1)) {
 				mask |= EPOLLOUT | EPOLLWRNORM;
+			} else {
+				/* ask xtcp_write_space() for the wakeup */
+				sk_set_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+				set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+				/* pairs with the ACK path freeing space */
+				smp_mb__after_atomic();
+				if (__sk_stream_is_writeable(sk, 1))
+					mask |= EPOLLOUT | EPOLLWRNORM;
+			}
 		} else {
 			mask |= EPOLLOUT | EPOLLWRNORM;
 		}
@@ -522,7 +531,7 @@ static void xtcp_cleanup_rbuf(struct sock *sk, int copied)
 		      atomic_read(&sk->sk_rmem_alloc)) / 2;
 	new_win = max(free_space, 0);
 	if (new_win >= 2 * rcv_win_now || new_win - rcv_win_now >=
-	    max_t(u32, 2 * xsk->advmss, READ_ONCE(sk->sk_rcvbuf) / 4))
+	    max_t(u32, 2 * xsk->rcv_mss, READ_ONCE(sk->sk_rcvbuf) / 4))
 		xtcp_send_ack(sk);
 }
 
@@ -779,6 +788,28 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	return xtcp_tcp_option_gettable(optname) ? -EOPNOTSUPP : -ENOPROTOOPT;
 }
 
+/* The twin of sk_stream_write_space(): wake writers once the write
+ * queue has room again (sock_def_write_space() looks at sk_wmem_alloc,
+ * which says nothing of a stream's queue).
+ */
+static void xtcp_write_space(struct sock *sk)
+{
+	struct socket *sock = sk->sk_socket;
+	struct socket_wq *wq;
+
+	if (!sock || !__sk_stream_is_writeable(sk, 1))
+		return;
+	clear_bit(SOCK_NOSPACE, &sock->flags);
+	rcu_read_lock();
+	wq = rcu_dereference(sk->sk_wq);
+	if (skwq_has_sleeper(wq))
+		wake_up_interruptible_poll(&wq->wait, EPOLLOUT | EPOLLWRNORM |
+						      EPOLLWRBAND);
+	if (wq && wq->fasync_list && !(sk->sk_shutdown & SEND_SHUTDOWN))
+		sock_wake_async(wq, SOCK_WAKE_SPACE, POLL_OUT);
+	rcu_read_unlock();
+}
+
 /* The twin of tcp_init_sock() plus tcp_v4_init_sock(). */
 int xtcp_init_sock(struct sock *sk)
 {
@@ -796,6 +827,7 @@ int xtcp_init_sock(struct sock *sk)
 	inet_csk(sk)->icsk_sync_mss = xtcp_sync_mss;
 
 	sk->sk_state = TCP_CLOSE;
+	sk->sk_write_space = xtcp_write_space;
 	sock_set_flag(sk, SOCK_USE_WRITE_QUEUE);
 
 	/* net.ipv4.tcp_wmem and tcp_rmem are shared with stock TCP. */

@@ -260,13 +260,9 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	else
 		sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
 
-	/* room in the send buffer again */
-	if (sk->sk_socket &&
-	    test_bit(SOCK_NOSPACE, &sk->sk_socket->flags) &&
-	    sk_stream_wspace(sk) >= sk_stream_min_wspace(sk)) {
-		clear_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
+	/* room in the send buffer again? */
+	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
-	}
 	return true;
 }
 
@@ -349,6 +345,11 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	}
 
 	WRITE_ONCE(xsk->rcv_nxt, tcb->end_seq);
+	/* the twin of tcp_measure_rcv_mss(): ACK pacing follows what the
+	 * peer really sends, not the MSS we offered
+	 */
+	if (skb->len > xsk->rcv_mss)
+		xsk->rcv_mss = min_t(u32, skb->len, xsk->advmss);
 	if (skb->len) {
 		skb_dst_drop(skb);
 		skb_set_owner_r(skb, sk);
@@ -360,10 +361,12 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 	if (fin)
 		xtcp_fin(sk);
 
-	/* ACK every second full segment at once, the rest after a delay */
+	/* ACK at once when more than a full segment is unacked (every
+	 * second one) or the window runs short, the rest after a delay
+	 */
 	if (!fin) {
-		if (xsk->rcv_nxt - xsk->rcv_wup >= 2 * xsk->advmss ||
-		    xtcp_receive_window(xsk) < xsk->advmss)
+		if (xsk->rcv_nxt - xsk->rcv_wup > xsk->rcv_mss ||
+		    xtcp_receive_window(xsk) < 2 * xsk->rcv_mss)
 			xtcp_send_ack(sk);
 		else
 			xtcp_delack_timer_arm(sk);

@@ -215,6 +215,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->snd_wnd = ntohs(tcp_hdr(skb)->window) << newxsk->snd_wscale;
 	newxsk->max_window = newxsk->snd_wnd;
 	newxsk->rx_mss = req->mss;
+	newxsk->rcv_mss = min_t(u32, req->mss, XTCP_MSS_DEFAULT);
 	return newsk;
 }
 

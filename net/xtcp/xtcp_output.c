@@ -258,6 +258,7 @@ int xtcp_connect(struct sock *sk)
 	xsk->snd_wnd = 0;
 	xsk->snd_cwnd = XTCP_INIT_CWND;
 	xsk->snd_ssthresh = U32_MAX;
+	xsk->rcv_mss = XTCP_MSS_DEFAULT;
 	inet_csk(sk)->icsk_rto = XTCP_TIMEOUT_INIT;
 	inet_csk(sk)->icsk_retransmits = 0;
 
