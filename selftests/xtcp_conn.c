@@ -10,9 +10,9 @@
  *   connect_refused       blocking and non-blocking connect to a closed port
  *   connect_nonblocking   EINPROGRESS, POLLOUT, SO_ERROR, names, connect
  *                         after bind
- *   echo_1m_*     1 MiB echoed back, byte-exact, in the four pairings
- *                 (AF_INET <-> AF_INET is the reference run)
  *   recv_flags    MSG_PEEK, MSG_TRUNC, MSG_DONTWAIT, MSG_WAITALL, FIONREAD
+ *
+ * Data transfer tests are in xtcp_conn_data.c.
  *
  * See xtcp_conn_lib.h for how the runs are compared and when they SKIP.
  */
@@ -347,25 +347,6 @@ TEST(connect_nonblocking)
 		EXPECT_STEP_ERR(ti, "accept with an empty queue", EAGAIN);
 		EXPECT_STATE(ti, "leftover entries (not TIME_WAIT)", 0);
 	}));
-}
-
-/* ------------------------------------------------------------------ */
-/* Echo, byte-exact                                                    */
-/* ------------------------------------------------------------------ */
-
-TEST_F_TIMEOUT(conn, echo_1m_xtcp_xtcp, 60)
-{
-	CONN_RUN(scen_echo, 0, CHECK_ECHO(ECHO_BYTES));
-}
-
-TEST_F_TIMEOUT(conn, echo_1m_xtcp_to_inet, 60)
-{
-	CONN_RUN(scen_echo, SERVER_STOCK, CHECK_ECHO(ECHO_BYTES));
-}
-
-TEST_F_TIMEOUT(conn, echo_1m_inet_to_xtcp, 60)
-{
-	CONN_RUN(scen_echo, CLIENT_STOCK, CHECK_ECHO(ECHO_BYTES));
 }
 
 /* ------------------------------------------------------------------ */

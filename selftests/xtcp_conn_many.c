@@ -101,6 +101,12 @@ static void scen_sequential(struct trace *t, int fam, long arg)
 	pthread_t th;
 	long t0;
 
+	/*
+	 * No reuse of TIME_WAIT ports by connect() (6.1's default, 2, allows
+	 * it on loopback for ports whose TIME_WAIT is older than 1 s, which
+	 * makes the TIME_WAIT count depend on timing).
+	 */
+	T_RET(t, sysctl_write("net/ipv4/tcp_tw_reuse", "0"), "tcp_tw_reuse=0");
 	ss.l = T_FD(t, socket(role_sf(fam, arg), SOCK_STREAM | SOCK_CLOEXEC, 0),
 		    "listener socket");
 	T_RET(t, bind4(ss.l, "127.0.0.1", CONN_PORT), "listener bind");

@@ -1,0 +1,217 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# XTCP selftest: the segments XTCP puts on the wire, checked by tshark,
+# with stock TCP as the reference.  Two network namespaces joined by a
+# veth pair (A: va 10.0.0.1/24, client; B: vb 10.0.0.2/24, server), tx
+# checksum offload off on both ends (`ethtool -K vX tx off`, so that the
+# checksums tcpdump sees on va are the real ones).  One tcpdump session
+# on va holds four 1 MiB transfers with their handshakes and closes:
+# stock -> stock (the reference), XTCP -> XTCP, XTCP -> stock, stock ->
+# XTCP (xtcp_conn_tool with --family inet as the stock side).  Then:
+#
+#   - per transfer, what tshark finds is sorted in three kinds:
+#     errors (the case fails on any): malformed packets, bad IP or TCP
+#       checksums, a segment ACKed that was never sent (ack_lost_segment),
+#       a hole in the sequence space (lost_segment: "previous segment not
+#       captured"; not an error when tcpdump reports drops), segments out
+#       of order (out_of_order), any other analysis flag;
+#     loss recovery (retransmissions of any kind, duplicate ACKs): there
+#       is no loss on a veth, but under TCG stock TCP shows a few (timers
+#       run late); they fail the case only above 1% of the frames (and
+#       above 3);
+#     flow control (window full / zero window / window update, their
+#       probes, keep-alives): normal, counted only;
+#   - XTCP's SYN and SYN-ACK must carry the options stock TCP's carry
+#     (kinds, MSS, window scale).
+#
+# The XTCP cases SKIP while XTCP's connect() gives EOPNOTSUPP.
+# XTCP_FAMILY=2 makes "xtcp" AF_INET (a self-check of this script).
+# Needs root, iproute2, util-linux, veth; tcpdump, tshark and ethtool
+# (missing ones SKIP the checks).
+
+. "$(dirname "$0")/conn_veth_lib.sh"
+
+CAP_SIZE=1M
+
+# ---------------------------------------------------------------------
+# Captures
+
+# One tshark pass per capture (tshark starts slowly under TCG): these
+# fields, one line per frame; FT_NONE flags print 1 when present.
+FIELDS=(frame.number tcp.checksum.status ip.checksum.status _ws.malformed
+	tcp.analysis.ack_lost_segment tcp.analysis.lost_segment
+	tcp.analysis.out_of_order
+	tcp.analysis.retransmission tcp.analysis.fast_retransmission
+	tcp.analysis.spurious_retransmission tcp.analysis.duplicate_ack
+	tcp.analysis.window_update tcp.analysis.window_full
+	tcp.analysis.zero_window tcp.analysis.zero_window_probe
+	tcp.analysis.zero_window_probe_ack tcp.analysis.keep_alive
+	tcp.analysis.keep_alive_ack tcp.analysis.flags
+	tcp.flags tcp.option_kind tcp.options.mss_val tcp.options.wscale.shift)
+# checksum status: 0 bad, 1 good, 2 unverified
+CLASSIFY='
+{
+	n++
+	if ($2 == 1) good++
+	bad = ($2 == 0 || $3 == 0 || $4 != "" || $5 != "" || $6 != "" || $7 != "")
+	rec = ($8 != "" || $9 != "" || $10 != "" || $11 != "")
+	flow = 0
+	for (i = 12; i <= 18; i++) if ($i != "") flow = 1
+	other = ($19 != "" && !bad && !rec && !flow)
+	if (bad || other) { nbad++; badl = badl " " $1 }
+	if (rec) { nrec++; recl = recl " " $1 }
+	if (flow) nflow++
+	if ($20 == "0x0002" || $20 == "0x0012")
+		print $20, $21, $22, $23 > syn
+}
+END {
+	printf "%d %d %d %d %d bad:%s rec:%s\n", n, good, nbad, nrec, nflow,
+		substr(badl, 1, 200), substr(recl, 1, 200)
+}'
+
+tsh() { tshark -n -o tcp.check_checksum:TRUE -o ip.check_checksum:TRUE "$@" 2>/dev/null; }
+
+# Captures: one tcpdump session on va holds the four captured transfers
+# (one server port each), one tshark pass reads them all (tshark takes
+# about 10 s to start under TCG).
+CAP_PAIRS=("inet inet" "xtcp xtcp" "xtcp inet" "inet xtcp")
+CAP_PORT0=7100
+
+# cap_transfer IDX CFAM SFAM: a CAP_SIZE sink transfer on port CAP_PORT0+IDX
+cap_transfer() {
+	local i=$1 cf=$2 sf=$3 o=$tmp/cap.$2.$3 p=$((CAP_PORT0 + $1))
+	echo skip >"$o.status"
+	[ -z "$(fam_skip "$cf" "$sf")" ] || return 0
+	if ! srv_tool "$sf" "$o.srv" serve-sink "$p"; then
+		echo "server did not start" >"$o.status"
+		return 0
+	fi
+	cli "$cf" "$o.cli" send "$p" --bytes "$CAP_SIZE"
+	srv_wait
+	if [ "$(field "$o.srv" recv 1)" = "$cap_bytes" ]; then
+		echo done >"$o.status"
+	else
+		echo "transfer failed" >"$o.status"
+		show "$o.srv" "$o.cli"
+	fi
+}
+
+run_captures() {
+	local pid i k pair cf sf f args=()
+	[ -z "$cap_why" ] || return 0
+	# (background jobs of a script ignore SIGINT: stop it with SIGTERM)
+	in_ns "$nsa" timeout -k 5 100 tcpdump -n -i va -s 0 -B 32768 -U -w "$tmp/cap.pcap" \
+		"tcp portrange $CAP_PORT0-$((CAP_PORT0 + 9))" 2>"$tmp/cap.td" &
+	pid=$!
+	bg+=("$pid")
+	for ((i = 0; i < 1000; i++)); do
+		grep -q 'listening on' "$tmp/cap.td" && break
+		snooze 0.02
+	done
+	k=0
+	for pair in "${CAP_PAIRS[@]}"; do
+		k=$((k + 1))
+		cap_transfer "$k" $pair
+	done
+	snooze 0.3
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	grep -E 'captured|dropped by kernel' "$tmp/cap.td" | sed 's/^/#   tcpdump: /'
+	cap_drops=$(sed -n 's/^\([0-9]*\) packets dropped by kernel.*/\1/p' "$tmp/cap.td")
+	cap_drops=${cap_drops:-unknown}
+	for f in "${FIELDS[@]}"; do
+		args+=(-e "$f")
+	done
+	tsh -r "$tmp/cap.pcap" -T fields -E separator=/t "${args[@]}" \
+		-e tcp.srcport -e tcp.dstport >"$tmp/cap.fields"
+}
+
+# check_capture IDX CFAM SFAM
+check_capture() {
+	local k=$1 cf=$2 sf=$3 name="capture $2 -> $3: no bad segment" why
+	local o=$tmp/cap.$2.$3 p=$((CAP_PORT0 + $1)) res nall nchk nbad nrec nflow lim
+	why=$cap_why
+	[ -n "$why" ] || why=$(fam_skip "$cf" "$sf")
+	if [ -n "$why" ]; then
+		skip "$name" "$why"
+		return
+	fi
+	if [ "$(cat "$o.status")" != done ]; then
+		nok "$name ($(cat "$o.status"))"
+		return
+	fi
+	: >"$tmp/syn.$cf.$sf"
+	res=$(awk -F'\t' -v port="$p" '$24 == port || $25 == port' "$tmp/cap.fields" |
+		awk -F'\t' -v syn="$tmp/syn.$cf.$sf" "$CLASSIFY")
+	read -r nall nchk nbad nrec nflow _ <<<"$res"
+	if [ "${nbad:-0}" -gt 0 ] && [ "$cap_drops" != 0 ]; then
+		diag "  tcpdump dropped $cap_drops packets: segments seen missing are not errors here"
+		nbad=$(awk -F'\t' -v port="$p" '($24 == port || $25 == port) &&
+			($2 == 0 || $3 == 0 || $4 != "" || $7 != "")' "$tmp/cap.fields" | wc -l)
+	fi
+	lim=$((nall / 100))
+	[ "$lim" -ge 3 ] || lim=3
+	diag "$cf -> $sf: $nall frames, $nchk with a verified good TCP checksum; $nrec loss recovery (retransmission, dup ACK), $nflow flow control (informational)"
+	diag "  flagged frames: ${res#* * * * * }"
+	if [ "${nbad:-1}" -eq 0 ] && [ "${nrec:-0}" -le "$lim" ] &&
+	   [ "${nchk:-0}" -gt 0 ] && [ "$nchk" -eq "$nall" ] && [ -s "$tmp/syn.$cf.$sf" ]; then
+		ok "$name"
+	else
+		nok "$name (${nbad:-?} errors, ${nrec:-?} loss recovery (limit $lim); ${nchk:-?} of ${nall:-?} checksums good; SYN/SYN-ACK seen: $(wc -l <"$tmp/syn.$cf.$sf"))"
+		tsh -r "$tmp/cap.pcap" -Y "tcp.port == $p && (tcp.analysis.flags || _ws.malformed || tcp.checksum.status != 1)" |
+			head -n 20 | sed 's/^/#   /'
+	fi
+}
+
+# ---------------------------------------------------------------------
+veth_start
+cap_bytes=$("$tool" gen --bytes "$CAP_SIZE" | wc -c)
+
+cap_why=
+if ! have tcpdump; then
+	cap_why="tcpdump not installed"
+elif ! have tshark; then
+	cap_why="tshark not installed"
+elif ! have ethtool; then
+	cap_why="ethtool not installed"
+elif ! in_ns "$nsa" ethtool -K va tx off >/dev/null 2>&1 ||
+     ! in_ns "$nsb" ethtool -K vb tx off >/dev/null 2>&1; then
+	cap_why="ethtool -K vX tx off failed"
+	nok "ethtool -K va/vb tx off"
+else
+	ok "ethtool -K va tx off, ethtool -K vb tx off"
+fi
+run_captures
+k=0
+for pair in "${CAP_PAIRS[@]}"; do
+	k=$((k + 1))
+	check_capture "$k" $pair
+done
+
+# XTCP's SYN and SYN-ACK carry what stock TCP's carry
+name="xtcp SYN and SYN-ACK options (kinds, MSS, window scale) as stock TCP's"
+if [ -n "$cap_why" ]; then
+	skip "$name" "$cap_why"
+elif why=$(fam_skip xtcp); then
+	skip "$name" "$why"
+elif [ ! -s "$tmp/syn.inet.inet" ]; then
+	nok "$name (no SYN in the stock capture)"
+else
+	bad=
+	for p in xtcp.xtcp xtcp.inet inet.xtcp; do
+		if ! cmp -s "$tmp/syn.inet.inet" "$tmp/syn.$p"; then
+			bad="$bad ${p/./->}"
+			diag "stock:"
+			show "$tmp/syn.inet.inet"
+			diag "${p/./ -> }:"
+			show "$tmp/syn.$p"
+		fi
+	done
+	if [ -z "$bad" ]; then
+		ok "$name"
+	else
+		nok "$name (differ:$bad)"
+	fi
+fi
+veth_end
