@@ -769,13 +769,25 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 		if (copy_from_sockptr(&val, optval, sizeof(val)))
 			return -EFAULT;
 	}
+
+	switch (optname) {
+	case TCP_NODELAY:
+		/* as in do_tcp_setsockopt(): setting it pushes what waits */
+		lock_sock(sk);
+		xtcp_sk(sk)->nonagle = !!val;
+		if (val && (1 << sk->sk_state) &
+			   (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
+			xtcp_push(sk);
+		release_sock(sk);
+		return 0;
+	}
 	return xtcp_tcp_option_settable(optname) ? -EOPNOTSUPP : -ENOPROTOOPT;
 }
 
 int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen)
 {
-	int len;
+	int len, val;
 
 	if (level != SOL_TCP)
 		return xtcp_sk(sk)->af_ops->getsockopt(sk, level, optname,
@@ -783,9 +795,21 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 
 	if (get_user(len, optlen))
 		return -EFAULT;
+	len = min_t(unsigned int, len, sizeof(int));
 	if (len < 0)
 		return -EINVAL;
-	return xtcp_tcp_option_gettable(optname) ? -EOPNOTSUPP : -ENOPROTOOPT;
+
+	switch (optname) {
+	case TCP_NODELAY:
+		val = xtcp_sk(sk)->nonagle;
+		break;
+	default:
+		return xtcp_tcp_option_gettable(optname) ? -EOPNOTSUPP :
+							   -ENOPROTOOPT;
+	}
+	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
+		return -EFAULT;
+	return 0;
 }
 
 /* The twin of sk_stream_write_space(): wake writers once the write

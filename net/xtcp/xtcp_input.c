@@ -397,6 +397,36 @@ void xtcp_init_buffer_space(struct sock *sk)
 			       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2])));
 }
 
+/* Take what the peer's SYN (or SYN-ACK) tells: its ISN, window, and the
+ * options agreed.  The window of a SYN is never scaled.
+ */
+static void xtcp_synsent_take_syn(struct sock *sk, const struct sk_buff *skb,
+				  const struct xtcp_options_received *rx)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	xsk->rcv_isn = tcb->seq;
+	xsk->rcv_nxt = tcb->seq + 1;
+	xsk->rcv_wup = xsk->rcv_nxt;
+	xsk->copied_seq = xsk->rcv_nxt;
+	xsk->snd_wl1 = tcb->seq;
+	xsk->wscale_ok = rx->wscale_ok;
+	xsk->snd_wscale = rx->wscale_ok ? rx->snd_wscale : 0;
+	if (!rx->wscale_ok) {
+		xsk->rcv_wscale = 0;
+		xsk->window_clamp = min(xsk->window_clamp, 65535U);
+	}
+	xsk->snd_wnd = ntohs(tcp_hdr(skb)->window);
+	xsk->max_window = xsk->snd_wnd;
+	xsk->tstamp_ok = rx->saw_tstamp;
+	if (rx->saw_tstamp)
+		xtcp_store_ts_recent(xsk, rx);
+	xsk->sack_ok = rx->sack_ok;
+	xsk->rx_mss = rx->mss_clamp ? : XTCP_MSS_DEFAULT;
+	xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+}
+
 /* The twin of tcp_rcv_synsent_state_process(): our SYN is out. */
 static int xtcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 {
@@ -420,25 +450,7 @@ static int xtcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 			return 0;
 
 		/* a SYN-ACK: established */
-		xsk->rcv_isn = tcb->seq;
-		xsk->rcv_nxt = tcb->seq + 1;
-		xsk->rcv_wup = xsk->rcv_nxt;
-		xsk->copied_seq = xsk->rcv_nxt;
-		xsk->snd_wl1 = tcb->seq;
-		xsk->wscale_ok = rx.wscale_ok;
-		xsk->snd_wscale = rx.wscale_ok ? rx.snd_wscale : 0;
-		if (!rx.wscale_ok) {
-			xsk->rcv_wscale = 0;
-			xsk->window_clamp = min(xsk->window_clamp, 65535U);
-		}
-		xsk->snd_wnd = ntohs(th->window);	/* never scaled */
-		xsk->max_window = xsk->snd_wnd;
-		xsk->tstamp_ok = rx.saw_tstamp;
-		if (rx.saw_tstamp)
-			xtcp_store_ts_recent(xsk, &rx);
-		xsk->sack_ok = rx.sack_ok;
-		xsk->rx_mss = rx.mss_clamp ? : XTCP_MSS_DEFAULT;
-		xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		xtcp_synsent_take_syn(sk, skb, &rx);
 
 		xtcp_ack(sk, skb, &rx);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
@@ -456,21 +468,7 @@ static int xtcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 	if (th->syn) {
 		/* simultaneous open: answer with a SYN-ACK, SYN_RECV */
 		xtcp_set_state(sk, TCP_SYN_RECV);
-		xsk->rcv_isn = tcb->seq;
-		xsk->rcv_nxt = tcb->seq + 1;
-		xsk->rcv_wup = xsk->rcv_nxt;
-		xsk->copied_seq = xsk->rcv_nxt;
-		xsk->snd_wl1 = tcb->seq;
-		xsk->wscale_ok = rx.wscale_ok;
-		xsk->snd_wscale = rx.wscale_ok ? rx.snd_wscale : 0;
-		if (!rx.wscale_ok)
-			xsk->rcv_wscale = 0;
-		xsk->snd_wnd = ntohs(th->window);
-		xsk->tstamp_ok = rx.saw_tstamp;
-		if (rx.saw_tstamp)
-			xtcp_store_ts_recent(xsk, &rx);
-		xsk->rx_mss = rx.mss_clamp ? : XTCP_MSS_DEFAULT;
-		xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
+		xtcp_synsent_take_syn(sk, skb, &rx);
 		XTCP_SKB_CB(skb_peek(&sk->sk_write_queue))->tcp_flags |=
 			TCPHDR_ACK;
 		xtcp_retransmit_skb(sk, skb_peek(&sk->sk_write_queue));
