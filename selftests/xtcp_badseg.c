@@ -1,0 +1,1839 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * XTCP selftests: malformed and odd segments, crafted with a raw socket.
+ *
+ * Two network namespaces joined by a veth pair:
+ *
+ *   A (attacker) 10.0.0.1 va <----> vb 10.0.0.2 B (victim)
+ *
+ * The victim is a listener on 10.0.0.2:5001 in B (AF_INET for the
+ * reference run, AF_XTCP for the XTCP run) and the connections it
+ * accepts.  The attacker has no TCP socket at all: it crafts IPv4+TCP
+ * segments on a raw socket (IP_HDRINCL, its own checksums, wrong on
+ * purpose where a case says so) and reads the victim's answers on a
+ * second raw socket (IPPROTO_TCP).  A's own TCP would answer the victim's
+ * segments with resets: an nftables rule in A drops every RST that does
+ * not carry the raw socket's mark.  To get a connection with known
+ * sequence numbers, the attacker does the handshake by hand.
+ *
+ * One process does everything: it lives in B (so that /proc/net/tcp,
+ * /proc/net/xtcp and the counters are B's) and made its raw sockets in A.
+ *
+ * Each case records, as text:
+ *   answer    what the victim sent back within 200 ms ("none", or each
+ *             segment: flags, seq relative to the victim's ISN "v", ack
+ *             relative to the attacker's ISN "a", payload length, SYN
+ *             options)
+ *   state     the state of the 4-tuple (and of the listener) afterwards,
+ *             from /proc/net/tcp or /proc/net/xtcp
+ *   counters  the deltas of the TCP MIB counters over the case: stock
+ *             TCP's (/proc/net/snmp, /proc/net/netstat) plus XTCP's
+ *             (/proc/net/xtcp_stat), so that both runs count the same
+ *             whichever stack saw the segment
+ *   post      whether the victim still works: a valid data segment
+ *             afterwards, its answer, what recv() on the victim returns,
+ *             a send() from the victim and the segment it makes
+ *
+ * The AF_INET run is checked against the Linux 6.1 results written in
+ * the case tables (the test checks itself), then the XTCP run must give
+ * the same text in every field; each difference is logged as
+ *   MISMATCH [case] field: INET '...' | XTCP '...'
+ * After the XTCP run every XTCP object must be gone
+ * (/sys/module/xtcp/parameters/objects).  Without /proc/net/xtcp_stat the
+ * counters are not compared and the test SKIPs if all else matched.
+ *
+ * The reference results are those of the VM's kernel, Debian's 6.1.192,
+ * which has one change over plain 6.1 here: a RST in the window but not
+ * at rcv_nxt gets a challenge ACK from a request sock too (CVE-2026-68118;
+ * 6.1.0 ended the request).  Windows are shown only as zero or not
+ * ("win0", "win").
+ *
+ * Tests:
+ *   listen       segments to the listener (fresh source port each), then
+ *                a valid connection
+ *   syn_recv     segments to a request sock (SYN sent, SYN-ACK not ACKed),
+ *                then the final ACK with data
+ *   established  segments to a connection, a fresh one per case (the
+ *                challenge ACKs are limited to one per 500 ms per socket)
+ *   flood        3000 pseudo-random segments (same seed in both runs) to
+ *                the listener's port: from random ports, from a request's
+ *                and from a connection's, in and out of window, bad
+ *                lengths, offsets, options, checksums.  Compared: the
+ *                listener still listens, a valid connection works, every
+ *                segment reached TCP (InSegs) and the checksum errors;
+ *                the connection's and the request's fate is only logged
+ *                (it depends on the rate limits' timing and on the
+ *                out-of-order queue).  The requests it made are reset at
+ *                the end, so that nothing waits for SYN-ACK timeouts.
+ *
+ * Environment:
+ *   XTCP_BADSEG_DUMP=1         log both runs' full results
+ *   XTCP_BADSEG_ONLY="a b"     run only the tests named (SKIP the others)
+ *   XTCP_BADSEG_FLOOD_TRACE=1  read the states after each flood segment to
+ *                              the connection or the request (slow) and log
+ *                              the first one after which INET and XTCP
+ *                              differ
+ */
+#include "xtcp_conn_lib.h"
+
+#include <netinet/ip.h>
+
+#define A_ADDR		"10.0.0.1"
+#define B_ADDR		"10.0.0.2"
+#define A_MAC		"02:00:00:00:00:0a"
+#define B_MAC		"02:00:00:00:00:0b"
+#define VPORT		5001		/* the victim's listener */
+#define RAW_MARK	0x5a		/* A's RSTs without it are dropped */
+
+#define F_FIN		0x01
+#define F_SYN		0x02
+#define F_RST		0x04
+#define F_PSH		0x08
+#define F_ACK		0x10
+#define F_URG		0x20
+
+#define ANSWER_MS	200		/* wait for a first answer */
+#define QUIET_MS	60		/* then for more, after each one */
+
+#define LST_ACK		0x77770000u	/* ack field of ACKs to the listener */
+#define OOW		0x40000		/* beyond any window of these tests */
+
+#define MAX_CASES	32
+#define TXT		256
+#define FLOOD_N		3000		/* random segments of the flood */
+
+/* ------------------------------------------------------------------ */
+/* Results, shared with the forked run                                 */
+/* ------------------------------------------------------------------ */
+
+struct cres {
+	char name[40];
+	char answer[TXT];
+	char state[64];
+	char counters[TXT];
+	char post[TXT];
+};
+
+struct run {
+	int fam;
+	int status;		/* wait status of the run's process */
+	long setup_ms, ms;	/* setup time, whole run */
+	bool ctr_na;		/* no /proc/net/xtcp_stat in an XTCP run */
+	char fatal[TXT];	/* setup failure */
+	int n;
+	struct cres c[MAX_CASES];
+	char info[TXT];		/* logged, not compared */
+	char left[1024];	/* /proc entries at the end (for leaks) */
+	/* XTCP_BADSEG_FLOOD_TRACE=1: states after each flood segment */
+	bool traced;
+	uint8_t fst[FLOOD_N][2];	/* the connection's, the request's */
+	char fdesc[FLOOD_N][160];
+};
+
+/* ------------------------------------------------------------------ */
+/* The cases                                                           */
+/* ------------------------------------------------------------------ */
+
+enum { CTX_LISTEN, CTX_SYNRECV, CTX_EST };
+enum { CS_OK, CS_HDR, CS_DATA };	/* checksum: right, wrong, data corrupted */
+
+#define D(n)		((n) | 0x100)	/* an explicit data offset field */
+
+struct bcase {
+	const char *name;
+	uint8_t flags;
+	int seq_off;		/* seq: LISTEN a + off; else rcv_nxt + off */
+	int ack_off;		/* ack: LISTEN LST_ACK + off; else v + 1 + off */
+	int doff;		/* 0: from the options; D(n): n */
+	const char *opts;
+	int optlen;
+	const char *data;	/* payload (NULL and dlen: a pattern) */
+	int dlen;
+	int tcplen;		/* > 0: only this many TCP bytes are sent */
+	int csum;
+	const char *pre;	/* EST: data sent (and ACKed) before */
+	int adv;		/* EST: bytes of it 6.1 accepts */
+	/* Linux 6.1's results, for the AF_INET run */
+	const char *x_answer, *x_state, *x_ctr, *x_post;
+};
+
+#define NOSTATE_LST	"listener LISTEN, 4-tuple NONE"
+#define POST_LST	"accept EAGAIN"
+
+/* The attacker's SYN has an MSS option only: the victim's SYN-ACK too. */
+#define SYNACK		"SYN|ACK seq=v+0 ack=a+1 win mss=1460"
+
+static const struct bcase listen_cases[] = {
+	{ .name = "truncated_header", .flags = F_SYN, .tcplen = 12,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "truncated_3_bytes", .flags = F_SYN, .tcplen = 3,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "doff_0", .flags = F_SYN, .doff = D(0),
+	  .x_answer = "none", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 InErrs+1", .x_post = POST_LST },
+	{ .name = "doff_4", .flags = F_SYN, .doff = D(4),
+	  .x_answer = "none", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 InErrs+1", .x_post = POST_LST },
+	{ .name = "doff_beyond_segment", .flags = F_SYN, .doff = D(15),
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "doff_beyond_by_4", .flags = F_SYN, .doff = D(7),
+	  .opts = "\x02\x04\x05\xb4", .optlen = 4,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "option_len_0", .flags = F_SYN,
+	  .opts = "\x02\x00\x01\x01", .optlen = 4,
+	  .x_answer = SYNACK, .x_state = "listener LISTEN, 4-tuple SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_LST },
+	{ .name = "option_len_1", .flags = F_SYN,
+	  .opts = "\x03\x01\x01\x01", .optlen = 4,
+	  .x_answer = SYNACK, .x_state = "listener LISTEN, 4-tuple SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_LST },
+	{ .name = "option_len_overrun", .flags = F_SYN,
+	  .opts = "\x01\x01\x08\x0a", .optlen = 4,
+	  .x_answer = SYNACK, .x_state = "listener LISTEN, 4-tuple SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_LST },
+	{ .name = "option_ts_truncated", .flags = F_SYN,
+	  .opts = "\x02\x04\x05\xb4\x01\x01\x08\x0a\x00\x00\x00\x01", .optlen = 12,
+	  .x_answer = SYNACK, .x_state = "listener LISTEN, 4-tuple SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_LST },
+	{ .name = "bad_csum_header", .flags = F_SYN, .csum = CS_HDR,
+	  .x_answer = "none", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 InErrs+1 InCsumErrors+1", .x_post = POST_LST },
+	{ .name = "bad_csum_payload", .flags = F_SYN, .dlen = 200,
+	  .csum = CS_DATA,
+	  .x_answer = "none", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 InErrs+1 InCsumErrors+1", .x_post = POST_LST },
+	{ .name = "syn_fin", .flags = F_SYN | F_FIN,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "syn_rst", .flags = F_SYN | F_RST,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "no_flags", .flags = 0, .data = "NOFL", .dlen = 4,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "fin_without_ack", .flags = F_FIN,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "rst", .flags = F_RST,
+	  .x_answer = "none", .x_state = NOSTATE_LST, .x_ctr = "InSegs+1",
+	  .x_post = POST_LST },
+	{ .name = "ack", .flags = F_ACK,
+	  .x_answer = "RST seq=0x77770000 win0", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 OutSegs+1 OutRsts+1", .x_post = POST_LST },
+	{ .name = "syn_ack", .flags = F_SYN | F_ACK, .ack_off = 5,
+	  .x_answer = "RST seq=0x77770005 win0", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 OutSegs+1 OutRsts+1", .x_post = POST_LST },
+	{ .name = "syn_with_data", .flags = F_SYN, .data = "SYNDATA", .dlen = 7,
+	  .x_answer = SYNACK, .x_state = "listener LISTEN, 4-tuple SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_LST },
+	{ .name = "fin_ack_urg_psh", .flags = F_FIN | F_ACK | F_URG | F_PSH,
+	  .x_answer = "RST seq=0x77770000 win0", .x_state = NOSTATE_LST,
+	  .x_ctr = "InSegs+1 OutSegs+1 OutRsts+1", .x_post = POST_LST },
+};
+
+/* after the request's final ACK (with "PROBE") */
+#define POST_SR_OK	"final: ACK seq=v+1 ack=a+6 win; accept ok; recv 'PROBE'"
+#define POST_SR_GONE	"final: RST seq=v+1 win0; accept EAGAIN"
+
+static const struct bcase synrecv_cases[] = {
+	{ .name = "sr_bad_csum_ack", .flags = F_ACK, .csum = CS_HDR,
+	  .x_answer = "none", .x_state = "SYN_RECV",
+	  .x_ctr = "InSegs+1 InErrs+1 InCsumErrors+1", .x_post = POST_SR_OK },
+	{ .name = "sr_doff_4", .flags = F_ACK, .doff = D(4),
+	  .x_answer = "none", .x_state = "SYN_RECV",
+	  .x_ctr = "InSegs+1 InErrs+1", .x_post = POST_SR_OK },
+	{ .name = "sr_truncated_header", .flags = F_ACK, .tcplen = 16,
+	  .x_answer = "none", .x_state = "SYN_RECV", .x_ctr = "InSegs+1",
+	  .x_post = POST_SR_OK },
+	{ .name = "sr_rst_exact", .flags = F_RST,
+	  .x_answer = "none", .x_state = "NONE",
+	  .x_ctr = "InSegs+1 AttemptFails+1", .x_post = POST_SR_GONE },
+	{ .name = "sr_rst_in_window", .flags = F_RST, .seq_off = 100,
+	  .x_answer = "ACK seq=v+1 ack=a+1 win", .x_state = "SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1 TCPChallengeACK+1",
+	  .x_post = POST_SR_OK },
+	{ .name = "sr_rst_out_of_window", .flags = F_RST, .seq_off = OOW,
+	  .x_answer = "none", .x_state = "SYN_RECV", .x_ctr = "InSegs+1",
+	  .x_post = POST_SR_OK },
+	{ .name = "sr_syn_fin_same_isn", .flags = F_SYN | F_FIN, .seq_off = -1,
+	  .x_answer = SYNACK, .x_state = "SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1 RetransSegs+1", .x_post = POST_SR_OK },
+	{ .name = "sr_syn_rst", .flags = F_SYN | F_RST,
+	  .x_answer = "none", .x_state = "NONE",
+	  .x_ctr = "InSegs+1 AttemptFails+1", .x_post = POST_SR_GONE },
+	{ .name = "sr_syn_new_seq", .flags = F_SYN, .seq_off = 9,
+	  .x_answer = "RST|ACK seq=0 ack=a+11 win0", .x_state = "NONE",
+	  .x_ctr = "InSegs+1 OutSegs+1 OutRsts+1 AttemptFails+1",
+	  .x_post = POST_SR_GONE },
+	{ .name = "sr_no_flags", .flags = 0, .data = "NOFL", .dlen = 4,
+	  .x_answer = "none", .x_state = "SYN_RECV", .x_ctr = "InSegs+1",
+	  .x_post = POST_SR_OK },
+	{ .name = "sr_bad_ack", .flags = F_ACK, .ack_off = 100,
+	  .x_answer = "RST seq=v+101 win0", .x_state = "SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1 OutRsts+1", .x_post = POST_SR_OK },
+	{ .name = "sr_ack_out_of_window", .flags = F_ACK, .seq_off = OOW,
+	  .x_answer = "ACK seq=v+1 ack=a+1 win", .x_state = "SYN_RECV",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_SR_OK },
+};
+
+/* probe "PROBE" at rcv_nxt, then the victim sends "pong" */
+#define POST_EST(k, str)						\
+	"probe: ACK seq=v+1 ack=a+" #k " win; recv '" str		\
+	"'; send 4: PSH|ACK seq=v+1 ack=a+" #k " win len=4"
+#define POST_OK		POST_EST(6, "PROBE")
+#define POST_RESET	"probe: RST seq=v+1 win0; recv ECONNRESET; send EPIPE"
+#define CHALLENGE	"ACK seq=v+1 ack=a+1 win"
+
+static const struct bcase est_cases[] = {
+	{ .name = "est_truncated_header", .flags = F_ACK, .tcplen = 12,
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_doff_4", .flags = F_ACK, .doff = D(4),
+	  .x_answer = "none", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 InErrs+1", .x_post = POST_OK },
+	{ .name = "est_doff_beyond_segment", .flags = F_ACK, .doff = D(6),
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_option_len_0", .flags = F_ACK | F_PSH,
+	  .opts = "\x02\x00\x01\x01", .optlen = 4, .data = "OPTS", .dlen = 4,
+	  .adv = 4,
+	  .x_answer = "ACK seq=v+1 ack=a+5 win", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_EST(10, "OPTSPROBE") },
+	{ .name = "est_option_len_1", .flags = F_ACK | F_PSH,
+	  .opts = "\x08\x01\x01\x01", .optlen = 4, .data = "OPTS", .dlen = 4,
+	  .adv = 4,
+	  .x_answer = "ACK seq=v+1 ack=a+5 win", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_EST(10, "OPTSPROBE") },
+	{ .name = "est_option_len_overrun", .flags = F_ACK | F_PSH,
+	  .opts = "\x01\x01\x08\x0a", .optlen = 4, .data = "OPTS", .dlen = 4,
+	  .adv = 4,
+	  .x_answer = "ACK seq=v+1 ack=a+5 win", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_EST(10, "OPTSPROBE") },
+	{ .name = "est_bad_csum_header", .flags = F_ACK, .csum = CS_HDR,
+	  .x_answer = "none", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 InErrs+1 InCsumErrors+1", .x_post = POST_OK },
+	{ .name = "est_bad_csum_payload", .flags = F_ACK | F_PSH, .dlen = 200,
+	  .csum = CS_DATA,
+	  .x_answer = "none", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 InErrs+1 InCsumErrors+1", .x_post = POST_OK },
+	{ .name = "est_syn_fin", .flags = F_SYN | F_FIN,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1 InErrs+1 TCPChallengeACK+1",
+	  .x_post = POST_OK },
+	{ .name = "est_syn_rst", .flags = F_SYN | F_RST,
+	  .x_answer = "none", .x_state = "NONE",
+	  .x_ctr = "InSegs+1 EstabResets+1", .x_post = POST_RESET },
+	{ .name = "est_no_flags", .flags = 0, .data = "NOFL", .dlen = 4,
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_fin_without_ack", .flags = F_FIN,
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_rst_exact", .flags = F_RST,
+	  .x_answer = "none", .x_state = "NONE",
+	  .x_ctr = "InSegs+1 EstabResets+1", .x_post = POST_RESET },
+	{ .name = "est_rst_in_window", .flags = F_RST, .seq_off = 100,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1 TCPChallengeACK+1", .x_post = POST_OK },
+	{ .name = "est_rst_out_of_window", .flags = F_RST, .seq_off = OOW,
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_rst_ack_before_window", .flags = F_RST | F_ACK,
+	  .seq_off = -OOW,
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_syn", .flags = F_SYN,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1 InErrs+1 TCPChallengeACK+1",
+	  .x_post = POST_OK },
+	{ .name = "est_syn_ack_old_isn", .flags = F_SYN | F_ACK, .seq_off = -1,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1 InErrs+1 TCPChallengeACK+1",
+	  .x_post = POST_OK },
+	{ .name = "est_ack_unsent_data", .flags = F_ACK, .ack_off = 1000,
+	  .x_answer = "none", .x_state = "ESTABLISHED", .x_ctr = "InSegs+1",
+	  .x_post = POST_OK },
+	{ .name = "est_ack_too_old", .flags = F_ACK, .ack_off = -1000,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1 TCPChallengeACK+1", .x_post = POST_OK },
+	{ .name = "est_old_duplicate_data", .flags = F_ACK | F_PSH,
+	  .pre = "HELLO", .seq_off = -5, .data = "HELLO", .dlen = 5,
+	  .x_answer = "ACK seq=v+1 ack=a+6 win", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1",
+	  .x_post = POST_EST(11, "HELLOPROBE") },
+	{ .name = "est_partly_old_data", .flags = F_ACK | F_PSH,
+	  .pre = "HELLO", .seq_off = -3, .data = "LLOWOR", .dlen = 6, .adv = 3,
+	  .x_answer = "ACK seq=v+1 ack=a+9 win", .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1",
+	  .x_post = POST_EST(14, "HELLOWORPROBE") },
+	{ .name = "est_data_out_of_window", .flags = F_ACK | F_PSH,
+	  .seq_off = OOW, .data = "OOW!", .dlen = 4,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_OK },
+	{ .name = "est_data_before_window", .flags = F_ACK | F_PSH,
+	  .seq_off = -OOW, .data = "OLD!", .dlen = 4,
+	  .x_answer = CHALLENGE, .x_state = "ESTABLISHED",
+	  .x_ctr = "InSegs+1 OutSegs+1", .x_post = POST_OK },
+};
+
+/* ------------------------------------------------------------------ */
+/* The environment of one run                                          */
+/* ------------------------------------------------------------------ */
+
+struct env {
+	int fam;
+	int nsa, nsb;		/* the namespaces */
+	int tx, rx;		/* raw sockets, made in A */
+	int l;			/* the victim's listener, in B */
+	struct run *r;
+};
+
+/* a segment from the victim */
+struct rseg {
+	uint8_t flags;
+	uint16_t sport, dport, win;
+	uint32_t seq, ack;
+	int len;		/* payload */
+	char opts[64];
+};
+
+static void fatal(struct env *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void fatal(struct env *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e->r->fatal[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(e->r->fatal, sizeof(e->r->fatal), fmt, ap);
+	va_end(ap);
+}
+
+static int sh(const char *cmd)
+{
+	int st;
+
+	fflush(stdout);
+	fflush(stderr);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
+}
+
+static int appendf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static int appendf(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t n = strlen(buf);
+	va_list ap;
+	int r;
+
+	if (n >= len - 1)
+		return 0;
+	va_start(ap, fmt);
+	r = vsnprintf(buf + n, len - n, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+/*
+ * We are in a fresh netns: it becomes B.  A is made by a helper child;
+ * the veth pair is created in B with its peer moved to A.
+ */
+static int env_setup(struct env *e)
+{
+	int p[2], q[2], one = 1, mark = RAW_MARK, rcvbuf = 1 << 20;
+	char cmd[1024], c = 0;
+	pid_t pid;
+	int st;
+
+	e->tx = e->rx = e->l = e->nsa = -1;
+	e->nsb = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (e->nsb < 0 || pipe2(p, O_CLOEXEC) || pipe2(q, O_CLOEXEC)) {
+		fatal(e, "open ns / pipe: %s", errname(errno));
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		fatal(e, "fork: %s", errname(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		close(q[1]);
+		if (new_netns())
+			_exit(1);
+		if (write(p[1], "x", 1) != 1)
+			_exit(1);
+		if (read(q[0], &c, 1) < 0)	/* until the parent closes q */
+			_exit(1);
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	if (read(p[0], &c, 1) != 1) {
+		fatal(e, "netns A helper failed");
+		close(q[1]);
+		waitpid(pid, &st, 0);
+		return -1;
+	}
+	close(p[0]);
+	snprintf(cmd, sizeof(cmd),
+		 "ip link add vb address " B_MAC " type veth peer name va address "
+		 A_MAC " netns %d", (int)pid);
+	st = sh(cmd);
+	if (!st) {
+		snprintf(cmd, sizeof(cmd), "/proc/%d/ns/net", (int)pid);
+		e->nsa = open(cmd, O_RDONLY | O_CLOEXEC);
+	}
+	close(q[1]);
+	waitpid(pid, &st, 0);
+	if (e->nsa < 0) {
+		fatal(e, "veth pair / netns A: ip link add failed");
+		return -1;
+	}
+
+	/* B */
+	if (sh("ip -batch - <<'EOF'\n"
+	       "addr add " B_ADDR "/24 dev vb\n"
+	       "neigh replace " A_ADDR " lladdr " A_MAC " dev vb nud permanent\n"
+	       "link set vb up\n"
+	       "EOF\n")) {
+		fatal(e, "configuring B failed");
+		return -1;
+	}
+
+	/* A: addresses, the nftables rule, the raw sockets */
+	if (setns(e->nsa, CLONE_NEWNET)) {
+		fatal(e, "setns A: %s", errname(errno));
+		return -1;
+	}
+	if (sh("ip -batch - <<'EOF'\n"
+	       "addr add " A_ADDR "/24 dev va\n"
+	       "neigh replace " B_ADDR " lladdr " B_MAC " dev va nud permanent\n"
+	       "link set va up\n"
+	       "EOF\n")) {
+		fatal(e, "configuring A failed");
+		return -1;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "nft -f - <<'EOF'\n"
+		 "table ip xtcpbadseg {\n"
+		 "  chain out {\n"
+		 "    type filter hook output priority 0; policy accept;\n"
+		 "    meta mark != 0x%x tcp flags & rst == rst drop\n"
+		 "  }\n"
+		 "}\n"
+		 "EOF\n", RAW_MARK);
+	if (sh(cmd)) {
+		fatal(e, "nft in A failed");
+		return -1;
+	}
+	e->tx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	e->rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		       IPPROTO_TCP);
+	if (e->tx < 0 || e->rx < 0) {
+		fatal(e, "raw sockets: %s", errname(errno));
+		return -1;
+	}
+	setsockopt(e->tx, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
+	if (setsockopt(e->tx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
+		fatal(e, "SO_MARK: %s", errname(errno));
+		return -1;
+	}
+	setsockopt(e->rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
+	if (setns(e->nsb, CLONE_NEWNET)) {
+		fatal(e, "setns B: %s", errname(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Crafting and capturing                                              */
+/* ------------------------------------------------------------------ */
+
+static uint32_t sum16(const uint8_t *p, int len, uint32_t sum)
+{
+	int i;
+
+	for (i = 0; i + 1 < len; i += 2)
+		sum += (uint32_t)p[i] << 8 | p[i + 1];
+	if (i < len)
+		sum += (uint32_t)p[i] << 8;
+	return sum;
+}
+
+/* the TCP checksum of tcp[0..len) from A_ADDR to B_ADDR, host order */
+static uint16_t tcp_csum(const uint8_t *tcp, int len)
+{
+	struct in_addr s, d;
+	uint32_t sum;
+
+	inet_pton(AF_INET, A_ADDR, &s);
+	inet_pton(AF_INET, B_ADDR, &d);
+	sum = sum16((const uint8_t *)&s, 4, 0);
+	sum = sum16((const uint8_t *)&d, 4, sum);
+	sum += IPPROTO_TCP + len;
+	sum = sum16(tcp, len, sum);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+struct craft {
+	uint16_t sport, dport;	/* dport 0: VPORT */
+	uint32_t seq, ack;
+	uint8_t flags;
+	int doff;		/* 0: auto; D(n): n */
+	const uint8_t *opts;
+	int optlen;
+	const uint8_t *data;
+	int dlen;
+	int tcplen;		/* > 0: cut */
+	int csum;
+	uint16_t win;
+};
+
+static int put_be16(uint8_t *p, uint16_t v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+	return 2;
+}
+
+static void put_be32(uint8_t *p, uint32_t v)
+{
+	p[0] = v >> 24;
+	p[1] = v >> 16;
+	p[2] = v >> 8;
+	p[3] = v;
+}
+
+/* Send one crafted segment from A to B's VPORT; 0 or -errno. */
+static int send_seg(struct env *e, const struct craft *k)
+{
+	uint8_t buf[1600], *t = buf + 20;
+	struct sockaddr_in dst = sa4(B_ADDR, k->dport ? k->dport : VPORT);
+	struct iphdr *ip = (struct iphdr *)buf;
+	int hl = 20 + k->optlen, len = hl + k->dlen, doff;
+	uint16_t cs;
+
+	memset(buf, 0, 40);
+	ip->version = 4;
+	ip->ihl = 5;
+	ip->ttl = 64;
+	ip->protocol = IPPROTO_TCP;
+	inet_pton(AF_INET, A_ADDR, &ip->saddr);
+	ip->daddr = dst.sin_addr.s_addr;
+	put_be16(t, k->sport);
+	put_be16(t + 2, ntohs(dst.sin_port));
+	put_be32(t + 4, k->seq);
+	put_be32(t + 8, k->flags & F_ACK ? k->ack : 0);
+	doff = k->doff ? k->doff & 0xff : hl / 4;
+	t[12] = doff << 4;
+	t[13] = k->flags;
+	put_be16(t + 14, k->win ? k->win : 65535);
+	if (k->optlen)
+		memcpy(t + 20, k->opts, k->optlen);
+	if (k->dlen) {
+		if (k->data)
+			memcpy(t + hl, k->data, k->dlen);
+		else
+			for (int i = 0; i < k->dlen; i++)
+				t[hl + i] = 'a' + i % 26;
+	}
+	if (k->tcplen > 0 && k->tcplen < len)
+		len = k->tcplen;
+	cs = tcp_csum(t, len);
+	if (len >= 18) {
+		if (k->csum == CS_HDR)
+			cs ^= 0x0101;
+		put_be16(t + 16, cs);
+		if (k->csum == CS_DATA && len > hl)
+			t[len - 1] ^= 0x20;
+	}
+	if (sendto(e->tx, buf, 20 + len, 0, (struct sockaddr *)&dst,
+		   sizeof(dst)) < 0)
+		return -errno;
+	return 0;
+}
+
+/*
+ * Parse a captured IPv4 packet: a segment from B to A's port sport?  (Each
+ * case has attacker ports of its own.)
+ */
+static bool parse_seg(const uint8_t *b, int n, uint16_t sport, struct rseg *s)
+{
+	const struct iphdr *ip = (const struct iphdr *)b;
+	const uint8_t *t, *o;
+	int ihl, tot, doff, ol;
+	struct in_addr src;
+
+	if (n < 20 || ip->version != 4 || ip->protocol != IPPROTO_TCP)
+		return false;
+	ihl = ip->ihl * 4;
+	tot = ntohs(ip->tot_len);
+	if (tot > n)
+		tot = n;
+	if (tot < ihl + 20)
+		return false;
+	inet_pton(AF_INET, B_ADDR, &src);
+	if (ip->saddr != src.s_addr)
+		return false;
+	t = b + ihl;
+	s->sport = t[0] << 8 | t[1];
+	s->dport = t[2] << 8 | t[3];
+	if (s->dport != sport)
+		return false;
+	s->seq = (uint32_t)t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7];
+	s->ack = (uint32_t)t[8] << 24 | t[9] << 16 | t[10] << 8 | t[11];
+	doff = (t[12] >> 4) * 4;
+	s->flags = t[13];
+	s->win = t[14] << 8 | t[15];
+	s->len = tot - ihl - doff;
+	s->opts[0] = 0;
+	o = t + 20;
+	ol = doff - 20;
+	while (ol > 0 && o + ol <= b + tot) {
+		int kind = o[0], l;
+
+		if (kind == 0)
+			break;
+		if (kind == 1) {
+			o++;
+			ol--;
+			continue;
+		}
+		l = ol > 1 ? o[1] : 0;
+		if (l < 2 || l > ol) {
+			appendf(s->opts, sizeof(s->opts), " badopt");
+			break;
+		}
+		if (kind == 2 && l == 4)
+			appendf(s->opts, sizeof(s->opts), " mss=%d",
+				o[2] << 8 | o[3]);
+		else if (kind == 3 && l == 3)
+			appendf(s->opts, sizeof(s->opts), " ws=%d", o[2]);
+		else if (kind == 4)
+			appendf(s->opts, sizeof(s->opts), " sackOK");
+		else if (kind == 8)
+			appendf(s->opts, sizeof(s->opts), " ts");
+		else
+			appendf(s->opts, sizeof(s->opts), " opt%d", kind);
+		o += l;
+		ol -= l;
+	}
+	return true;
+}
+
+/*
+ * Collect the victim's segments to sport: wait up to first_ms for one,
+ * then up to quiet_ms after each.  Returns how many (at most max).
+ */
+static int collect(struct env *e, uint16_t sport, int first_ms, int quiet_ms,
+		   struct rseg *out, int max)
+{
+	long end = now_ms() + first_ms;
+	int n = 0;
+
+	for (;;) {
+		struct pollfd p = { .fd = e->rx, .events = POLLIN };
+		long left = end - now_ms();
+		uint8_t b[2048];
+		ssize_t r;
+
+		if (left <= 0)
+			break;
+		if (poll(&p, 1, left) <= 0)
+			continue;
+		while ((r = recv(e->rx, b, sizeof(b), 0)) > 0) {
+			struct rseg s;
+
+			if (!parse_seg(b, r, sport, &s))
+				continue;
+			if (n < max)
+				out[n] = s;
+			n++;
+			end = now_ms() + quiet_ms;
+		}
+	}
+	return n < max ? n : max;
+}
+
+static void drain(struct env *e)
+{
+	uint8_t b[2048];
+
+	while (recv(e->rx, b, sizeof(b), 0) > 0)
+		;
+}
+
+static const char *flag_str(uint8_t f, char *buf, size_t len)
+{
+	static const char *const names[] = {
+		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
+	};
+
+	buf[0] = 0;
+	for (int i = 0; i < 8; i++)
+		if (f & (1 << i))
+			appendf(buf, len, "%s%s", buf[0] ? "|" : "", names[i]);
+	if (!buf[0])
+		snprintf(buf, len, "none");
+	return buf;
+}
+
+/* a sequence number relative to base, or absolute */
+static void rel(char *buf, size_t len, const char *name, uint32_t x,
+		uint32_t base, bool known)
+{
+	int32_t d = (int32_t)(x - base);
+
+	if (known && d > -(1 << 20) && d < (1 << 20))
+		snprintf(buf, len, "%s%+d", name, d);
+	else if (x == 0)
+		snprintf(buf, len, "0");
+	else
+		snprintf(buf, len, "0x%x", x);
+}
+
+/*
+ * The answers as text.  *v is the victim's ISN when *vk; a SYN in the
+ * answers gives it.  The window is shown only as zero or not ("win0",
+ * "win"): its value is not what these tests are about.
+ */
+static void fmt_segs(char *buf, size_t len, const struct rseg *s, int n,
+		     uint32_t a, uint32_t *v, bool *vk)
+{
+	char f[40], sq[24], ak[24];
+
+	buf[0] = 0;
+	if (!n) {
+		snprintf(buf, len, "none");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		if ((s[i].flags & F_SYN) && !*vk) {
+			*v = s[i].seq;
+			*vk = true;
+		}
+		rel(sq, sizeof(sq), "v", s[i].seq, *v, *vk);
+		appendf(buf, len, "%s%s seq=%s", i ? "; " : "",
+			flag_str(s[i].flags, f, sizeof(f)), sq);
+		if (s[i].flags & F_ACK) {
+			rel(ak, sizeof(ak), "a", s[i].ack, a, true);
+			appendf(buf, len, " ack=%s", ak);
+		}
+		appendf(buf, len, " %s", s[i].win ? "win" : "win0");
+		if (s[i].len)
+			appendf(buf, len, " len=%d", s[i].len);
+		if (s[i].opts[0])
+			appendf(buf, len, "%s", s[i].opts);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Counters                                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *const ctr_names[] = {
+	"InSegs", "OutSegs", "RetransSegs", "InErrs", "InCsumErrors",
+	"OutRsts", "EstabResets", "AttemptFails", "PassiveOpens",
+	"ListenDrops", "TCPChallengeACK",
+};
+#define NCTR ARRAY_LEN(ctr_names)
+
+struct ctrs {
+	long v[NCTR];
+	bool xstat;		/* /proc/net/xtcp_stat was there */
+};
+
+static void ctr_add(struct ctrs *c, const char *name, long val)
+{
+	if (!strcmp(name, "ChallengeACKs"))
+		name = "TCPChallengeACK";
+	for (unsigned int i = 0; i < NCTR; i++)
+		if (!strcmp(name, ctr_names[i]))
+			c->v[i] += val;
+}
+
+/* "Tcp: names" / "Tcp: values" line pairs of /proc/net/snmp, netstat */
+static void ctr_read_pairs(struct ctrs *c, const char *path, const char *pfx)
+{
+	char names[4096], vals[4096];
+	FILE *f = fopen(path, "re");
+
+	if (!f)
+		return;
+	while (fgets(names, sizeof(names), f)) {
+		char *sn, *sv, *n, *v;
+
+		if (strncmp(names, pfx, strlen(pfx)))
+			continue;
+		if (!fgets(vals, sizeof(vals), f))
+			break;
+		n = strtok_r(names + strlen(pfx), " \n", &sn);
+		v = strtok_r(vals + strlen(pfx), " \n", &sv);
+		while (n && v) {
+			ctr_add(c, n, strtol(v, NULL, 10));
+			n = strtok_r(NULL, " \n", &sn);
+			v = strtok_r(NULL, " \n", &sv);
+		}
+		break;
+	}
+	fclose(f);
+}
+
+static void ctr_read(struct ctrs *c)
+{
+	char line[256], name[128];
+	long val;
+	FILE *f;
+
+	memset(c, 0, sizeof(*c));
+	ctr_read_pairs(c, "/proc/net/snmp", "Tcp:");
+	ctr_read_pairs(c, "/proc/net/netstat", "TcpExt:");
+	f = fopen("/proc/net/xtcp_stat", "re");
+	if (!f)
+		return;
+	c->xstat = true;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %ld", name, &val) == 2)
+			ctr_add(c, name, val);
+	fclose(f);
+}
+
+static void ctr_delta(struct env *e, const struct ctrs *b, char *buf,
+		      size_t len)
+{
+	struct ctrs a;
+
+	ctr_read(&a);
+	buf[0] = 0;
+	if (e->fam != AF_INET && (!a.xstat || !b->xstat))
+		e->r->ctr_na = true;
+	for (unsigned int i = 0; i < NCTR; i++)
+		if (a.v[i] != b->v[i])
+			appendf(buf, len, "%s%s%+ld", buf[0] ? " " : "",
+				ctr_names[i], a.v[i] - b->v[i]);
+	if (!buf[0])
+		snprintf(buf, len, "none");
+}
+
+/* ------------------------------------------------------------------ */
+/* The victim                                                          */
+/* ------------------------------------------------------------------ */
+
+static struct sockaddr_in ep_b(void)
+{
+	return sa4(B_ADDR, VPORT);
+}
+
+static int tuple_state(struct env *e, uint16_t sport)
+{
+	struct sockaddr_in l = ep_b(), r = sa4(A_ADDR, sport);
+
+	return proc_state(proc_path(e->fam), &l, &r);
+}
+
+static const char *state_name(int st)
+{
+	static char buf[32];
+
+	if (st == -ENOENT)
+		return "no /proc file";
+	if (st < 0) {
+		snprintf(buf, sizeof(buf), "error %s", errname(-st));
+		return buf;
+	}
+	return st_name(st);
+}
+
+static int listener_state(struct env *e)
+{
+	struct sockaddr_in l = ep_b(), r = { .sin_family = AF_INET };
+
+	return proc_state(proc_path(e->fam), &l, &r);
+}
+
+static int make_listener(struct env *e)
+{
+	e->l = socket(e->fam, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (e->l < 0) {
+		fatal(e, "victim socket(%d): %s", e->fam, errname(errno));
+		return -1;
+	}
+	if (bind4(e->l, B_ADDR, VPORT) || listen(e->l, 512)) {
+		fatal(e, "victim bind/listen: %s", errname(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* accept one connection within ms: fd or -errno */
+static int accept_wait(struct env *e, int ms)
+{
+	struct pollfd p = { .fd = e->l, .events = POLLIN };
+	int s;
+
+	if (ms)
+		poll(&p, 1, ms);
+	s = accept4(e->l, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (s < 0)
+		return -errno;
+	return s;
+}
+
+static void close_reset(int s)
+{
+	struct linger lg = { 1, 0 };
+
+	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+	close(s);
+}
+
+/* everything readable on s now (after waiting up to ms for some) */
+static void victim_recv(int s, int ms, char *out, size_t len)
+{
+	struct pollfd p = { .fd = s, .events = POLLIN };
+	char data[512];
+	size_t got = 0;
+	ssize_t r;
+
+	poll(&p, 1, ms);
+	for (;;) {
+		r = recv(s, data + got, sizeof(data) - 1 - got, MSG_DONTWAIT);
+		if (r <= 0)
+			break;
+		got += r;
+		sleep_ms(5);	/* a second segment just behind */
+	}
+	if (got) {
+		data[got] = 0;
+		snprintf(out, len, "recv '%.200s'", data);
+	} else if (r == 0) {
+		snprintf(out, len, "recv EOF");
+	} else {
+		snprintf(out, len, "recv %s", errname(errno));
+	}
+}
+
+/*
+ * The handshake by hand: SYN (MSS 1460), the SYN-ACK, and the ACK when
+ * ack is set.  0 and *v, or -1.
+ */
+static int handshake(struct env *e, uint16_t sport, uint32_t a, uint32_t *v,
+		     bool ack)
+{
+	struct craft k = {
+		.sport = sport, .seq = a, .flags = F_SYN,
+		.opts = (const uint8_t *)"\x02\x04\x05\xb4", .optlen = 4,
+	};
+	struct rseg s[4];
+	int n;
+
+	drain(e);
+	if (send_seg(e, &k))
+		return -1;
+	n = collect(e, sport, 1500, 0, s, 4);
+	if (n < 1 || s[0].flags != (F_SYN | F_ACK) || s[0].ack != a + 1)
+		return -1;
+	*v = s[0].seq;
+	if (!ack)
+		return 0;
+	memset(&k, 0, sizeof(k));
+	k.sport = sport;
+	k.seq = a + 1;
+	k.ack = *v + 1;
+	k.flags = F_ACK;
+	return send_seg(e, &k) ? -1 : 0;
+}
+
+static void case_craft(const struct bcase *c, struct craft *k, uint16_t sport,
+		       uint32_t seq, uint32_t ack)
+{
+	memset(k, 0, sizeof(*k));
+	k->sport = sport;
+	k->seq = seq;
+	k->ack = ack;
+	k->flags = c->flags;
+	k->doff = c->doff;
+	k->opts = (const uint8_t *)c->opts;
+	k->optlen = c->optlen;
+	k->data = (const uint8_t *)c->data;
+	k->dlen = c->dlen;
+	k->tcplen = c->tcplen;
+	k->csum = c->csum;
+}
+
+static uint32_t case_isn(int grp, int i)
+{
+	return 0x10000000u * (grp + 1) + 0x00100000u * i + 0x1234;
+}
+
+static struct cres *new_res(struct env *e, const char *name)
+{
+	struct cres *r;
+
+	if (e->r->n >= MAX_CASES)
+		abort();
+	r = &e->r->c[e->r->n++];
+	snprintf(r->name, sizeof(r->name), "%s", name);
+	snprintf(r->answer, sizeof(r->answer), "not run");
+	snprintf(r->state, sizeof(r->state), "not run");
+	snprintf(r->counters, sizeof(r->counters), "not run");
+	snprintf(r->post, sizeof(r->post), "not run");
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* LISTEN                                                              */
+/* ------------------------------------------------------------------ */
+
+static void listen_case(struct env *e, const struct bcase *c, int i)
+{
+	struct cres *r = new_res(e, c->name);
+	uint16_t sport = 10000 + i;
+	uint32_t a = case_isn(0, i), v = 0;
+	bool vk = false;
+	struct craft k;
+	struct rseg s[8];
+	struct ctrs before;
+	int n, st;
+
+	drain(e);
+	case_craft(c, &k, sport, a + c->seq_off, LST_ACK + c->ack_off);
+	ctr_read(&before);
+	if (send_seg(e, &k)) {
+		snprintf(r->answer, sizeof(r->answer), "send: %s", errname(errno));
+		return;
+	}
+	n = collect(e, sport, ANSWER_MS, QUIET_MS, s, 8);
+	fmt_segs(r->answer, sizeof(r->answer), s, n, a, &v, &vk);
+	ctr_delta(e, &before, r->counters, sizeof(r->counters));
+	st = tuple_state(e, sport);
+	snprintf(r->state, sizeof(r->state), "listener %s, 4-tuple %s",
+		 state_name(listener_state(e)), state_name(st));
+	n = accept_wait(e, 0);
+	if (n >= 0) {
+		snprintf(r->post, sizeof(r->post), "accept ok (a connection!)");
+		close_reset(n);
+	} else {
+		snprintf(r->post, sizeof(r->post), "accept %s", errname(-n));
+	}
+	if (vk || st > 0) {	/* a request: end it */
+		memset(&k, 0, sizeof(k));
+		k.sport = sport;
+		k.seq = a + 1;
+		k.flags = F_RST;
+		send_seg(e, &k);
+		sleep_ms(20);
+	}
+}
+
+/* data "PROBE" at seq with ACK v+1; its answer, then the victim's side */
+static void probe(struct env *e, int s, uint16_t sport, uint32_t a,
+		  uint32_t v, uint32_t seq, char *out, size_t len)
+{
+	struct craft k = {
+		.sport = sport, .seq = seq, .ack = v + 1, .flags = F_ACK | F_PSH,
+		.data = (const uint8_t *)"PROBE", .dlen = 5,
+	};
+	struct rseg g[8];
+	char txt[TXT], rv[96];
+	bool vk = true;
+	int n;
+
+	drain(e);
+	send_seg(e, &k);
+	n = collect(e, sport, 600, QUIET_MS, g, 8);
+	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
+	snprintf(out, len, "probe: %s", txt);
+	if (s < 0)
+		return;
+	victim_recv(s, 300, rv, sizeof(rv));
+	appendf(out, len, "; %s", rv);
+	drain(e);
+	errno = 0;
+	n = send(s, "pong", 4, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n < 0) {
+		appendf(out, len, "; send %s", errname(errno));
+		return;
+	}
+	appendf(out, len, "; send %d", n);
+	/* its first transmission only: we never ACK it */
+	n = collect(e, sport, 600, 0, g, 1);
+	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
+	appendf(out, len, ": %s", txt);
+}
+
+static void grp_listen(struct env *e)
+{
+	uint32_t a = case_isn(0, 31), v;
+	struct cres *r;
+	int s;
+
+	for (unsigned int i = 0; i < ARRAY_LEN(listen_cases); i++)
+		listen_case(e, &listen_cases[i], i);
+
+	/* the listener after all that: a valid connection works */
+	r = new_res(e, "valid_connection_afterwards");
+	if (handshake(e, 10100, a, &v, true)) {
+		snprintf(r->answer, sizeof(r->answer), "handshake failed");
+		return;
+	}
+	snprintf(r->answer, sizeof(r->answer), "handshake ok");
+	s = accept_wait(e, 1000);
+	snprintf(r->state, sizeof(r->state), "accept %s, %s",
+		 s >= 0 ? "ok" : errname(-s), state_name(tuple_state(e, 10100)));
+	snprintf(r->counters, sizeof(r->counters), "-");
+	probe(e, s, 10100, a, v, a + 1, r->post, sizeof(r->post));
+	if (s >= 0)
+		close_reset(s);
+}
+
+/* ------------------------------------------------------------------ */
+/* SYN_RECV                                                            */
+/* ------------------------------------------------------------------ */
+
+static void synrecv_case(struct env *e, const struct bcase *c, int i)
+{
+	struct cres *r = new_res(e, c->name);
+	uint16_t sport = 20000 + i;
+	uint32_t a = case_isn(1, i), v;
+	struct craft k;
+	struct rseg g[8];
+	struct ctrs before;
+	char txt[TXT];
+	bool vk = true;
+	int n, s;
+
+	if (handshake(e, sport, a, &v, false)) {
+		snprintf(r->answer, sizeof(r->answer), "no SYN-ACK to the SYN");
+		return;
+	}
+	case_craft(c, &k, sport, a + 1 + c->seq_off, v + 1 + c->ack_off);
+	ctr_read(&before);
+	drain(e);
+	send_seg(e, &k);
+	n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+	fmt_segs(r->answer, sizeof(r->answer), g, n, a, &v, &vk);
+	ctr_delta(e, &before, r->counters, sizeof(r->counters));
+	snprintf(r->state, sizeof(r->state), "%s",
+		 state_name(tuple_state(e, sport)));
+
+	/* the final ACK, with data */
+	memset(&k, 0, sizeof(k));
+	k.sport = sport;
+	k.seq = a + 1;
+	k.ack = v + 1;
+	k.flags = F_ACK | F_PSH;
+	k.data = (const uint8_t *)"PROBE";
+	k.dlen = 5;
+	drain(e);
+	send_seg(e, &k);
+	n = collect(e, sport, 600, QUIET_MS, g, 8);
+	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
+	snprintf(r->post, sizeof(r->post), "final: %s", txt);
+	s = accept_wait(e, n && (g[0].flags & F_RST) ? 0 : 300);
+	if (s < 0) {
+		appendf(r->post, sizeof(r->post), "; accept %s", errname(-s));
+		return;
+	}
+	victim_recv(s, 300, txt, sizeof(txt));
+	appendf(r->post, sizeof(r->post), "; accept ok; %s", txt);
+	close_reset(s);
+}
+
+static void grp_synrecv(struct env *e)
+{
+	for (unsigned int i = 0; i < ARRAY_LEN(synrecv_cases); i++)
+		synrecv_case(e, &synrecv_cases[i], i);
+}
+
+/* ------------------------------------------------------------------ */
+/* ESTABLISHED                                                         */
+/* ------------------------------------------------------------------ */
+
+static void est_case(struct env *e, const struct bcase *c, int i)
+{
+	struct cres *r = new_res(e, c->name);
+	uint16_t sport = 30000 + i;
+	uint32_t a = case_isn(2, i), v, rcv;
+	struct craft k;
+	struct rseg g[8];
+	struct ctrs before;
+	bool vk = true;
+	int n, s;
+
+	if (handshake(e, sport, a, &v, true)) {
+		snprintf(r->answer, sizeof(r->answer), "handshake failed");
+		return;
+	}
+	s = accept_wait(e, 1000);
+	if (s < 0) {
+		snprintf(r->answer, sizeof(r->answer), "accept: %s", errname(-s));
+		return;
+	}
+	rcv = a + 1;
+	if (c->pre) {
+		memset(&k, 0, sizeof(k));
+		k.sport = sport;
+		k.seq = rcv;
+		k.ack = v + 1;
+		k.flags = F_ACK | F_PSH;
+		k.data = (const uint8_t *)c->pre;
+		k.dlen = strlen(c->pre);
+		send_seg(e, &k);
+		rcv += k.dlen;
+		n = collect(e, sport, 600, QUIET_MS, g, 8);
+		if (!n || g[n - 1].ack != rcv) {
+			snprintf(r->answer, sizeof(r->answer),
+				 "data before the case not acked");
+			close_reset(s);
+			return;
+		}
+	}
+	case_craft(c, &k, sport, rcv + c->seq_off, v + 1 + c->ack_off);
+	drain(e);
+	ctr_read(&before);
+	send_seg(e, &k);
+	n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+	fmt_segs(r->answer, sizeof(r->answer), g, n, a, &v, &vk);
+	ctr_delta(e, &before, r->counters, sizeof(r->counters));
+	snprintf(r->state, sizeof(r->state), "%s",
+		 state_name(tuple_state(e, sport)));
+	probe(e, s, sport, a, v, rcv + c->adv, r->post, sizeof(r->post));
+	close_reset(s);
+}
+
+static void grp_est(struct env *e)
+{
+	for (unsigned int i = 0; i < ARRAY_LEN(est_cases); i++)
+		est_case(e, &est_cases[i], i);
+}
+
+/* ------------------------------------------------------------------ */
+/* Flood                                                               */
+/* ------------------------------------------------------------------ */
+
+static uint64_t rnd_state;
+
+static uint32_t rnd(void)
+{
+	uint64_t x = rnd_state;
+
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	rnd_state = x;
+	return (x * 0x2545f4914f6cdd1dULL) >> 32;
+}
+
+/* the SYNs the flood sent from a port, to reset the requests they made */
+struct synseqs {
+	unsigned int n;
+	uint32_t seq[4];	/* the first ones; all of them for 40001 */
+};
+
+struct reqs_arg {
+	uint16_t ports[1024];
+	int n;
+};
+
+static bool reqs_cb(const struct proc_ent *pe, void *arg)
+{
+	struct reqs_arg *ra = arg;
+
+	if (pe->lport == VPORT && pe->st == ST_SYN_RECV &&
+	    ra->n < (int)ARRAY_LEN(ra->ports))
+		ra->ports[ra->n++] = pe->rport;
+	return false;
+}
+
+/*
+ * End the requests the flood made (else they would hold the listener and
+ * the netns for a minute of SYN-ACK retries): a RST at each SYN's seq + 1
+ * (the exact one resets the request, the others at most get a challenge
+ * ACK).  Returns how many requests are left after a second.
+ */
+static int flood_reset_requests(struct env *e, const struct synseqs *syns,
+				uint16_t rport, uint32_t ra,
+				const uint32_t *more, int nmore)
+{
+	struct reqs_arg q = { .n = 0 };
+	long end = now_ms() + 1000;
+
+	proc_walk(proc_path(e->fam), reqs_cb, &q);
+	for (int i = 0; i < q.n; i++) {
+		struct craft k = { .sport = q.ports[i], .flags = F_RST };
+
+		if (q.ports[i] == rport) {
+			k.seq = ra + 1;
+			send_seg(e, &k);
+			for (int j = 0; j < nmore; j++) {
+				k.seq = more[j] + 1;
+				send_seg(e, &k);
+			}
+		}
+		for (unsigned int j = 0; syns && j < syns[q.ports[i]].n; j++) {
+			k.seq = syns[q.ports[i]].seq[j] + 1;
+			send_seg(e, &k);
+		}
+	}
+	do {
+		q.n = 0;
+		proc_walk(proc_path(e->fam), reqs_cb, &q);
+		if (!q.n)
+			break;
+		sleep_ms(50);
+	} while (now_ms() < end);
+	drain(e);
+	return q.n;
+}
+
+static void grp_flood(struct env *e)
+{
+	uint32_t ae = case_isn(3, 0), ar = case_isn(3, 1), ac = case_isn(3, 2);
+	uint32_t ve = 0, vr = 0, vc;
+	uint8_t opts[40], data[120];
+	struct ctrs c0, c1;
+	struct cres *r;
+	long t0;
+	int s, se = -1;
+
+	bool trace = getenv("XTCP_BADSEG_FLOOD_TRACE");
+	struct synseqs *syns = calloc(65536, sizeof(*syns));
+	static uint32_t rseqs[FLOOD_N];
+	int nrs = 0;
+
+	rnd_state = 0x5eedbad5e6ULL;
+	e->r->traced = trace;
+	r = new_res(e, "flood");
+	if (handshake(e, 40000, ae, &ve, true) == 0)
+		se = accept_wait(e, 1000);
+	if (handshake(e, 40001, ar, &vr, false))
+		vr = 0;
+	ctr_read(&c0);
+	t0 = now_ms();
+	for (int i = 0; i < FLOOD_N; i++) {
+		struct craft k;
+		uint32_t x = rnd();
+		int which = x % 4;
+
+		memset(&k, 0, sizeof(k));
+		k.sport = which == 0 ? 40000 : which == 1 ? 40001 :
+			  1024 + rnd() % 38000;
+		k.flags = rnd() & 0xff;
+		if (rnd() % 2 == 0)
+			k.flags &= 0x3f;
+		k.seq = rnd();
+		k.ack = rnd();
+		if (which < 2 && rnd() % 2) {
+			uint32_t a = which ? ar : ae, v = which ? vr : ve;
+
+			k.seq = a + 1 + rnd() % 2000 - 1000;
+			k.ack = v + 1 + rnd() % 64 - 32;
+		}
+		k.optlen = rnd() % 3 ? 0 : (rnd() % 11) * 4;
+		for (int j = 0; j < k.optlen; j++)
+			opts[j] = rnd() % 4 ? rnd() % 10 : rnd();
+		k.opts = opts;
+		k.dlen = rnd() % 3 ? 0 : rnd() % sizeof(data);
+		for (int j = 0; j < k.dlen; j++)
+			data[j] = rnd();
+		k.data = data;
+		if (rnd() % 4 == 0)
+			k.doff = D(rnd() % 16);
+		if (rnd() % 8 == 0)
+			k.tcplen = 1 + rnd() % (20 + k.optlen + k.dlen);
+		k.csum = rnd() % 5 == 0 ? CS_HDR : CS_OK;
+		k.win = rnd();
+		send_seg(e, &k);
+		if ((k.flags & F_SYN) && which >= 1 && syns) {
+			struct synseqs *q = &syns[k.sport];
+
+			if (q->n < ARRAY_LEN(q->seq))
+				q->seq[q->n++] = k.seq;
+			else if (which == 1 && nrs < (int)ARRAY_LEN(rseqs))
+				rseqs[nrs++] = k.seq;
+		}
+		if (trace && which < 2) {
+			char f[40], q[24], w[24];
+
+			sleep_ms(3);
+			e->r->fst[i][0] = tuple_state(e, 40000);
+			e->r->fst[i][1] = tuple_state(e, 40001);
+			rel(q, sizeof(q), "a", k.seq, which ? ar : ae, true);
+			rel(w, sizeof(w), "v", k.ack, which ? vr : ve, true);
+			snprintf(e->r->fdesc[i], sizeof(e->r->fdesc[i]),
+				 "to the %s: %s seq=%s ack=%s doff=%d opt=%d data=%d cut=%d%s",
+				 which ? "request" : "connection",
+				 flag_str(k.flags, f, sizeof(f)), q, w,
+				 k.doff ? k.doff & 0xff : 5 + k.optlen / 4,
+				 k.optlen, k.dlen, k.tcplen,
+				 k.csum ? " bad-csum" : "");
+		}
+		if (i % 50 == 49) {	/* within netdev_max_backlog */
+			drain(e);
+			sleep_ms(2);
+		}
+	}
+	sleep_ms(300);
+	drain(e);
+	ctr_read(&c1);
+	snprintf(e->r->info, sizeof(e->r->info),
+		 "%d segments in %ld ms, InSegs %+ld InErrs %+ld OutSegs %+ld; "
+		 "connection afterwards %s, request %s",
+		 FLOOD_N, now_ms() - t0, c1.v[0] - c0.v[0], c1.v[3] - c0.v[3],
+		 c1.v[1] - c0.v[1], state_name(tuple_state(e, 40000)),
+		 state_name(tuple_state(e, 40001)));
+	snprintf(r->answer, sizeof(r->answer), "survived");
+	snprintf(r->state, sizeof(r->state), "listener %s",
+		 state_name(listener_state(e)));
+	/*
+	 * Compared: every segment reached TCP, and the checksum errors.  The
+	 * other counters and the connection's fate depend on the rate
+	 * limits' timing and on the out-of-order queue: logged only.
+	 */
+	snprintf(r->counters, sizeof(r->counters), "InSegs%+ld InCsumErrors%+ld",
+		 c1.v[0] - c0.v[0], c1.v[4] - c0.v[4]);
+	if (se >= 0)
+		close_reset(se);
+
+	/* a valid connection still works */
+	r = new_res(e, "valid_connection_after_flood");
+	if (handshake(e, 40002, ac, &vc, true)) {
+		snprintf(r->answer, sizeof(r->answer), "handshake failed");
+		return;
+	}
+	snprintf(r->answer, sizeof(r->answer), "handshake ok");
+	s = accept_wait(e, 1000);
+	/* the flood may have completed a connection of its own: skip those */
+	while (s >= 0) {
+		struct sockaddr_in p = name_of(s, true);
+
+		if (ntohs(p.sin_port) == 40002)
+			break;
+		close_reset(s);
+		s = accept_wait(e, 300);
+	}
+	snprintf(r->state, sizeof(r->state), "accept %s, %s",
+		 s >= 0 ? "ok" : errname(-s), state_name(tuple_state(e, 40002)));
+	snprintf(r->counters, sizeof(r->counters), "-");
+	probe(e, s, 40002, ac, vc, ac + 1, r->post, sizeof(r->post));
+	if (s >= 0)
+		close_reset(s);
+	appendf(e->r->info, sizeof(e->r->info),
+		"; requests left after resetting them: %d",
+		flood_reset_requests(e, syns, 40001, ar, rseqs, nrs));
+	free(syns);
+}
+
+/* ------------------------------------------------------------------ */
+/* Running and comparing                                               */
+/* ------------------------------------------------------------------ */
+
+typedef void (*group_fn)(struct env *e);
+
+/* A path check: a SYN to a closed port of B gets a RST (retried). */
+static int path_check(struct env *e)
+{
+	struct craft k = {
+		.sport = 9999, .dport = VPORT + 1, .seq = 1, .flags = F_SYN,
+	};
+	struct rseg g[4];
+
+	for (int i = 0; i < 10; i++) {
+		drain(e);
+		if (send_seg(e, &k)) {
+			fatal(e, "path check: sendto: %s", errname(errno));
+			return -1;
+		}
+		if (collect(e, 9999, 500, 0, g, 4) && (g[0].flags & F_RST))
+			return 0;
+	}
+	fatal(e, "path check: no RST from B to a SYN on a closed port");
+	return -1;
+}
+
+static bool left_cb(const struct proc_ent *pe, void *arg)
+{
+	char *buf = arg;
+
+	appendf(buf, sizeof(((struct run *)0)->left), "%s%d-%d:%s",
+		buf[0] ? " " : "", pe->lport, pe->rport, st_name(pe->st));
+	return false;
+}
+
+/*
+ * At the end of a run, the listener closed: what /proc still lists after
+ * a second (request socks wait for their timer); logged when objects
+ * leak.
+ */
+static void record_left(struct env *e)
+{
+	char *buf = e->r->left;
+	long end = now_ms() + 1000;
+
+	if (e->l >= 0)
+		close(e->l);
+	e->l = -1;
+	do {
+		buf[0] = 0;
+		proc_walk(proc_path(e->fam), left_cb, buf);
+		if (!buf[0])
+			break;
+		sleep_ms(50);
+	} while (now_ms() < end);
+	if (!buf[0])
+		snprintf(buf, sizeof(e->r->left), "nothing");
+}
+
+static struct run *run_group(group_fn fn, int fam)
+{
+	struct run *r;
+	long t0;
+	pid_t pid;
+	int st = 0;
+
+	r = mmap(NULL, sizeof(*r), PROT_READ | PROT_WRITE,
+		 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (r == MAP_FAILED) {
+		perror("mmap");
+		abort();
+	}
+	memset(r, 0, sizeof(*r));
+	r->fam = fam;
+	fflush(stdout);
+	fflush(stderr);
+	t0 = now_ms();
+	pid = fork();
+	if (pid < 0) {
+		perror("fork");
+		abort();
+	}
+	if (pid == 0) {
+		struct env e = { .fam = fam, .r = r };
+
+		if (new_netns()) {
+			fatal(&e, "new netns: %s", errname(errno));
+			_exit(0);
+		}
+		if (env_setup(&e) || path_check(&e) || make_listener(&e))
+			_exit(0);
+		r->setup_ms = now_ms() - t0;
+		fn(&e);
+		record_left(&e);
+		_exit(0);
+	}
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	r->status = st;
+	r->ms = now_ms() - t0;
+	return r;
+}
+
+static void dump_run(struct __test_metadata *_metadata, const char *who,
+		     const struct run *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		const struct cres *c = &r->c[i];
+
+		TH_LOG("%s [%s] answer: %s", who, c->name, c->answer);
+		TH_LOG("%s [%s] state: %s; counters: %s", who, c->name,
+		       c->state, c->counters);
+		TH_LOG("%s [%s] post: %s", who, c->name, c->post);
+	}
+	if (r->info[0])
+		TH_LOG("%s info: %s", who, r->info);
+}
+
+/* a run that could not do its job: log why; false */
+static bool run_ok(struct __test_metadata *_metadata, const char *who,
+		   const struct run *r)
+{
+	if (r->fatal[0]) {
+		TH_LOG("%s run: setup failed: %s", who, r->fatal);
+		return false;
+	}
+	if (!status_ok(r->status)) {
+		TH_LOG("%s run ended abnormally: wait status 0x%x (after %d cases)",
+		       who, r->status, r->n);
+		return false;
+	}
+	return true;
+}
+
+/* The AF_INET run against the 6.1 results of the table; mismatches */
+static int check_ref(struct __test_metadata *_metadata, const struct run *r,
+		     const struct bcase *cases, int n)
+{
+	int bad = 0;
+
+	for (int i = 0; i < n; i++) {
+		const struct bcase *c = &cases[i];
+		const struct cres *x = NULL;
+		const char *f[4][3];
+
+		for (int j = 0; j < r->n; j++)
+			if (!strcmp(r->c[j].name, c->name))
+				x = &r->c[j];
+		if (!x) {
+			TH_LOG("INET reference [%s]: case did not run", c->name);
+			bad++;
+			continue;
+		}
+		f[0][0] = "answer", f[0][1] = x->answer, f[0][2] = c->x_answer;
+		f[1][0] = "state", f[1][1] = x->state, f[1][2] = c->x_state;
+		f[2][0] = "counters", f[2][1] = x->counters, f[2][2] = c->x_ctr;
+		f[3][0] = "post", f[3][1] = x->post, f[3][2] = c->x_post;
+		for (int k = 0; k < 4; k++)
+			if (f[k][2] && strcmp(f[k][1], f[k][2])) {
+				TH_LOG("INET reference [%s] %s: got '%s', Linux 6.1 gives '%s'",
+				       c->name, f[k][0], f[k][1], f[k][2]);
+				bad++;
+			}
+	}
+	return bad;
+}
+
+/* INET and XTCP, field by field; the number of mismatches */
+static int compare_runs(struct __test_metadata *_metadata,
+			const struct run *ri, const struct run *rx)
+{
+	int bad = 0;
+
+	if (ri->n != rx->n) {
+		TH_LOG("MISMATCH: INET ran %d cases, XTCP %d", ri->n, rx->n);
+		bad++;
+	}
+	for (int i = 0; i < ri->n && i < rx->n; i++) {
+		const struct cres *a = &ri->c[i], *b = &rx->c[i];
+		const char *names[] = { "answer", "state", "counters", "post" };
+		const char *fa[] = { a->answer, a->state, a->counters, a->post };
+		const char *fb[] = { b->answer, b->state, b->counters, b->post };
+
+		for (int k = 0; k < 4; k++) {
+			if (k == 2 && rx->ctr_na)
+				continue;
+			if (strcmp(fa[k], fb[k])) {
+				TH_LOG("MISMATCH [%s] %s: INET '%s' | XTCP '%s'",
+				       a->name, names[k], fa[k], fb[k]);
+				bad++;
+			}
+		}
+	}
+	return bad;
+}
+
+/*
+ * With XTCP_BADSEG_FLOOD_TRACE: the first flood segment after which the
+ * connection's (then the request's) state differs between the runs.
+ */
+static void flood_trace_cmp(struct __test_metadata *_metadata,
+			    const struct run *ri, const struct run *rx)
+{
+	static const char *const what[] = { "connection", "request" };
+
+	if (!ri->traced || !rx->traced)
+		return;
+	for (int w = 0; w < 2; w++) {
+		int i, last = -1;
+
+		for (i = 0; i < FLOOD_N; i++) {
+			if (!ri->fdesc[i][0])
+				continue;
+			if (ri->fst[i][w] != rx->fst[i][w])
+				break;
+			last = i;
+		}
+		if (i == FLOOD_N) {
+			TH_LOG("flood: the %s went the same way in both runs", what[w]);
+			continue;
+		}
+		TH_LOG("flood: the %s's state differs first after segment #%d:",
+		       what[w], i);
+		for (int j = last >= 0 && last < i ? last : i; j <= i; j++)
+			if (ri->fdesc[j][0])
+				TH_LOG("  #%d %s: INET %s, XTCP %s", j, ri->fdesc[j],
+				       st_name(ri->fst[j][w]), st_name(rx->fst[j][w]));
+	}
+}
+
+static void badseg_test(struct __test_metadata *_metadata, group_fn fn,
+			const struct bcase *cases, int ncases)
+{
+	struct run *ri, *rx;
+	char obj[128];
+	int bad;
+
+	if (getenv("XTCP_BADSEG_ONLY") &&
+	    !strstr(getenv("XTCP_BADSEG_ONLY"), _metadata->name))
+		SKIP(return, "not in XTCP_BADSEG_ONLY");
+	if (!nft_available())
+		SKIP(return, "nft (nftables) not installed");
+	if (access("/usr/sbin/ip", X_OK) && access("/sbin/ip", X_OK) &&
+	    access("/usr/bin/ip", X_OK) && access("/bin/ip", X_OK))
+		SKIP(return, "ip (iproute2) not installed");
+
+	ri = run_group(fn, AF_INET);
+	if (getenv("XTCP_BADSEG_DUMP"))
+		dump_run(_metadata, "INET", ri);
+	ASSERT_TRUE(run_ok(_metadata, "INET", ri));
+	bad = check_ref(_metadata, ri, cases, ncases);
+	if (bad)
+		dump_run(_metadata, "INET", ri);
+	ASSERT_EQ(0, bad) TH_LOG("the AF_INET run differs from Linux 6.1's results: the test is wrong");
+	CONN_REQUIRE_XTCP();
+
+	rx = run_group(fn, xtcp_family());
+	if (getenv("XTCP_BADSEG_DUMP"))
+		dump_run(_metadata, "XTCP", rx);
+	TH_LOG("INET run %ld ms (setup %ld ms), XTCP run %ld ms (setup %ld ms)",
+	       ri->ms, ri->setup_ms, rx->ms, rx->setup_ms);
+	if (ri->info[0] || rx->info[0])
+		TH_LOG("INET: %s; XTCP: %s", ri->info, rx->info);
+	ASSERT_TRUE(run_ok(_metadata, "XTCP", rx));
+	bad = compare_runs(_metadata, ri, rx);
+	flood_trace_cmp(_metadata, ri, rx);
+	EXPECT_EQ(0, bad) TH_LOG("%d differences between AF_INET and AF_XTCP", bad);
+	ASSERT_TRUE(xtcp_objects_settle(obj, sizeof(obj)))
+		TH_LOG("XTCP objects left 10 s after the run: %s; at its end, "
+		       "listener closed, /proc/net/xtcp listed: %s", obj, rx->left);
+	if (bad)
+		return;
+	if (rx->ctr_na)
+		SKIP(return, "/proc/net/xtcp_stat missing: counter deltas not compared "
+		     "(answers, states and the post checks matched AF_INET)");
+}
+
+TEST_F_TIMEOUT(conn, listen, 120)
+{
+	badseg_test(_metadata, grp_listen, listen_cases, ARRAY_LEN(listen_cases));
+}
+
+TEST_F_TIMEOUT(conn, syn_recv, 120)
+{
+	badseg_test(_metadata, grp_synrecv, synrecv_cases,
+		    ARRAY_LEN(synrecv_cases));
+}
+
+TEST_F_TIMEOUT(conn, established, 120)
+{
+	badseg_test(_metadata, grp_est, est_cases, ARRAY_LEN(est_cases));
+}
+
+TEST_F_TIMEOUT(conn, flood, 120)
+{
+	badseg_test(_metadata, grp_flood, NULL, 0);
+}
+
+TEST_HARNESS_MAIN
