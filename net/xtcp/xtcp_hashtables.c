@@ -145,10 +145,12 @@ static void xtcp_bind_gc(struct xtcp_net *xn)
 		}
 		spin_unlock_bh(&head->lock);
 	}
-	mutex_unlock(&xn->bind_mutex);
-
+	/* still under the mutex: a bind that finds no bucket must find the
+	 * port free in stock TCP too, so the shadow goes before the mutex
+	 */
 	list_for_each_entry_safe(tb, tmp, &victims, gc_node)
 		xtcp_bind_bucket_destroy(tb);
+	mutex_unlock(&xn->bind_mutex);
 }
 
 static void xtcp_bind_gc_work(struct work_struct *work)
