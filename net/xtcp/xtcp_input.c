@@ -204,12 +204,21 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	u32 prior_una = xsk->snd_una;
 	u32 nwin = ntohs(tcp_hdr(skb)->window) << xsk->snd_wscale;
 
-	if (before(ack, prior_una))
+	if (before(ack, prior_una)) {
+		/* RFC 5961 5.2: older than a window (and than what was
+		 * ever acked) is blind injection
+		 */
+		if (before(ack, prior_una - min(xsk->max_window, prior_una -
+						 xsk->snd_isn - 1))) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
+			xtcp_send_ack(sk);
+			return false;
+		}
 		return true;	/* old duplicate: ignore its ack */
-	if (after(ack, xsk->snd_nxt)) {
-		xtcp_send_ack(sk);
-		return false;
 	}
+	/* RFC 793 3.9: an ACK of data not yet sent drops the segment */
+	if (after(ack, xsk->snd_nxt))
+		return false;
 	/* the peer is alive: zero window probes start over */
 	icsk->icsk_probes_out = 0;
 
@@ -526,6 +535,7 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		xtcp_store_ts_recent(xsk, rx);
 
 	if (th->syn) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_INERRS);
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
 		xtcp_send_ack(sk);	/* challenge ACK */
 		goto discard;

@@ -218,6 +218,7 @@ int xtcp_v4_send_synack(const struct sock *sk, struct xtcp_request_sock *req)
 	}
 	xtcp_v4_csum_full(skb, loc, rmt);
 	skb_dst_set(skb, &rt->dst);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
 	/* net_xmit_eval() evaluates its argument twice */
 	err = xtcp_v4_build_and_send(sock_net(sk), skb, loc, rmt,
 				     inet_sk(sk)->tos, xtcp_v4_ttl(sk, &rt->dst));
@@ -486,21 +487,24 @@ static void xtcp_v4_rcv(struct net *net, struct sk_buff *skb, struct sock *sk,
 	const struct tcphdr *th;
 	struct sock *nsk;
 
+	/* counted as tcp_v4_rcv() counts: InSegs once a header is there,
+	 * InErrs for a bad data offset or checksum only
+	 */
 	if (!pskb_may_pull(skb, ip_hdrlen(skb) + sizeof(struct tcphdr)))
-		goto bad_packet;
+		goto discard;
+	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
 	__skb_pull(skb, ip_hdrlen(skb));
 	skb_reset_transport_header(skb);
 	th = tcp_hdr(skb);
 	if (th->doff < sizeof(struct tcphdr) / 4)
 		goto bad_packet;
 	if (!pskb_may_pull(skb, th->doff * 4))
-		goto bad_packet;
+		goto discard;
 	if (skb_checksum_init(skb, IPPROTO_TCP, inet_compute_pseudo) ||
 	    (!skb_csum_unnecessary(skb) && __skb_checksum_complete(skb))) {
 		XTCP_INC_STATS(net, XTCP_MIB_INCSUMERRORS);
 		goto bad_packet;
 	}
-	XTCP_INC_STATS(net, XTCP_MIB_INSEGS);
 	th = tcp_hdr(skb);
 	iph = ip_hdr(skb);
 	xtcp_v4_fill_cb(skb, th);

@@ -88,11 +88,22 @@ static void xtcp_reqsk_timer_handler(struct timer_list *t)
 		xtcp_reqsk_put(req);	/* the timer's */
 		return;
 	}
+	XTCP_INC_STATS(sock_net(listener), XTCP_MIB_RETRANSSEGS);
 	xtcp_v4_send_synack(listener, req);
 	req->num_retrans++;
 	mod_timer(&req->timer, jiffies + min_t(unsigned long,
 					       XTCP_TIMEOUT_INIT << req->num_retrans,
 					       XTCP_RTO_MAX));
+}
+
+/* An ACK on behalf of a request sock. */
+static void xtcp_reqsk_send_ack(struct sock *sk, struct sk_buff *skb,
+				const struct xtcp_request_sock *req)
+{
+	xtcp_v4_send_ack(sock_net(sk), skb, req->snt_isn + 1, req->rcv_isn + 1,
+			 req->rcv_wnd >> req->rcv_wscale,
+			 xtcp_ts_now() + req->ts_off, req->ts_recent,
+			 req->tstamp_ok);
 }
 
 /* Abort a child that never reached the accept queue: the twin of
@@ -230,27 +241,48 @@ struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct sock *child;
 
+	bool syn = th->syn;
+	u32 s_win = req->rcv_isn + 1;
+	u32 e_win = s_win + req->rcv_wnd;
+
 	/* a retransmitted SYN: the SYN-ACK again */
 	if (tcb->seq == req->rcv_isn && th->syn && !th->rst && !th->ack) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 		xtcp_v4_send_synack(sk, req);
 		return NULL;
 	}
-	if (th->ack && tcb->ack_seq != req->snt_isn + 1)
-		goto embryonic_reset;
-
-	/* RFC 793: the sequence number must be in the window */
-	if (before(tcb->seq, req->rcv_isn + 1) ||
-	    after(tcb->seq, req->rcv_isn + 1 + req->rcv_wnd)) {
-		if (!th->rst)
-			xtcp_v4_send_ack(sock_net(sk), skb, req->snt_isn + 1,
-					 req->rcv_isn + 1,
-					 req->rcv_wnd >> req->rcv_wscale,
-					 xtcp_ts_now() + req->ts_off,
-					 req->ts_recent, req->tstamp_ok);
+	/* a bad ACK: the listener answers it with a reset, as
+	 * tcp_check_req()'s "return sk" makes 6.1 do; the request stays
+	 */
+	if (th->ack && !th->rst && tcb->ack_seq != req->snt_isn + 1) {
+		xtcp_v4_send_reset(sk, skb);
 		return NULL;
 	}
-	if (th->rst || th->syn)
+
+	/* RFC 793: the sequence number must be in the window (tcp_in_window) */
+	if (!(tcb->seq == s_win ||
+	      (after(tcb->end_seq, s_win) && before(tcb->seq, e_win)) ||
+	      (tcb->seq == e_win && tcb->seq == tcb->end_seq))) {
+		if (!th->rst)
+			xtcp_reqsk_send_ack(sk, skb, req);
+		return NULL;
+	}
+	/* the SYN at the ISN is out of the window: not a SYN any more */
+	if (tcb->seq == req->rcv_isn)
+		syn = false;
+
+	/* RFC 5961 3.2, RFC 9293 3.10.7.4: a non-exact in-window RST gets a
+	 * challenge ACK (as Debian's 6.1 does)
+	 */
+	if (th->rst && tcb->seq != s_win) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
+		xtcp_reqsk_send_ack(sk, skb, req);
+		return NULL;
+	}
+	if (th->rst || syn) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ATTEMPTFAILS);
 		goto embryonic_reset;
+	}
 	if (!th->ack)
 		return NULL;
 
