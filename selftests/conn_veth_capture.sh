@@ -14,12 +14,12 @@
 #     errors (the case fails on any): malformed packets, bad IP or TCP
 #       checksums, a segment ACKed that was never sent (ack_lost_segment),
 #       a hole in the sequence space (lost_segment: "previous segment not
-#       captured"; not an error when tcpdump reports drops), segments out
-#       of order (out_of_order), any other analysis flag;
-#     loss recovery (retransmissions of any kind, duplicate ACKs): there
-#       is no loss on a veth, but under TCG stock TCP shows a few (timers
-#       run late); they fail the case only above 1% of the frames (and
-#       above 3);
+#       captured"; not an error when tcpdump reports drops), any analysis
+#       flag not listed below;
+#     loss recovery (retransmissions of any kind, duplicate ACKs, segments
+#       out of order): nothing is lost on the veth (the receive backlog is
+#       made large enough for TCG, see below), and stock TCP shows none or
+#       one; more than 1% of the frames (and more than 3) fail the case;
 #     flow control (window full / zero window / window update, their
 #       probes, keep-alives): normal, counted only;
 #   - XTCP's SYN and SYN-ACK must carry the options stock TCP's carry
@@ -54,8 +54,8 @@ CLASSIFY='
 {
 	n++
 	if ($2 == 1) good++
-	bad = ($2 == 0 || $3 == 0 || $4 != "" || $5 != "" || $6 != "" || $7 != "")
-	rec = ($8 != "" || $9 != "" || $10 != "" || $11 != "")
+	bad = ($2 == 0 || $3 == 0 || $4 != "" || $5 != "" || $6 != "")
+	rec = ($7 != "" || $8 != "" || $9 != "" || $10 != "" || $11 != "")
 	flow = 0
 	for (i = 12; i <= 18; i++) if ($i != "") flow = 1
 	other = ($19 != "" && !bad && !rec && !flow)
@@ -127,6 +127,29 @@ run_captures() {
 		-e tcp.srcport -e tcp.dstport >"$tmp/cap.fields"
 }
 
+# cap_show RESULT: the first error frames and recovery frames of a
+# check's result line ("... bad: N N.. rec: N N..") with tshark's words
+cap_show() {
+	local b r list n f k
+	b=${1#*bad:}
+	b=${b%%rec:*}
+	r=${1#*rec:}
+	for list in "$b" "$r"; do
+		n=0
+		f=
+		for k in $list; do
+			f="$f${f:+,}$k"
+			n=$((n + 1))
+			[ "$n" -lt 10 ] || break
+		done
+		[ -n "$f" ] || continue
+		tsh -r "$tmp/cap.pcap" -Y "frame.number in {$f}" -T fields \
+			-e frame.number -e ip.src -e tcp.srcport -e tcp.seq \
+			-e tcp.ack -e tcp.len -e tcp.window_size -e _ws.expert.message |
+			sed 's/^/#   /'
+	done
+}
+
 # check_capture IDX CFAM SFAM
 check_capture() {
 	local k=$1 cf=$2 sf=$3 name="capture $2 -> $3: no bad segment" why
@@ -148,10 +171,14 @@ check_capture() {
 	if [ "${nbad:-0}" -gt 0 ] && [ "$cap_drops" != 0 ]; then
 		diag "  tcpdump dropped $cap_drops packets: segments seen missing are not errors here"
 		nbad=$(awk -F'\t' -v port="$p" '($24 == port || $25 == port) &&
-			($2 == 0 || $3 == 0 || $4 != "" || $7 != "")' "$tmp/cap.fields" | wc -l)
+			($2 == 0 || $3 == 0 || $4 != "")' "$tmp/cap.fields" | wc -l)
 	fi
 	lim=$((nall / 100))
 	[ "$lim" -ge 3 ] || lim=3
+	if [ "$cap_backlog_drops" != 0 ]; then
+		diag "  the receive backlog dropped $cap_backlog_drops packets: loss recovery not checked"
+		lim=$nall
+	fi
 	diag "$cf -> $sf: $nall frames, $nchk with a verified good TCP checksum; $nrec loss recovery (retransmission, dup ACK), $nflow flow control (informational)"
 	diag "  flagged frames: ${res#* * * * * }"
 	if [ "${nbad:-1}" -eq 0 ] && [ "${nrec:-0}" -le "$lim" ] &&
@@ -159,14 +186,34 @@ check_capture() {
 		ok "$name"
 	else
 		nok "$name (${nbad:-?} errors, ${nrec:-?} loss recovery (limit $lim); ${nchk:-?} of ${nall:-?} checksums good; SYN/SYN-ACK seen: $(wc -l <"$tmp/syn.$cf.$sf"))"
-		tsh -r "$tmp/cap.pcap" -Y "tcp.port == $p && (tcp.analysis.flags || _ws.malformed || tcp.checksum.status != 1)" |
-			head -n 20 | sed 's/^/#   /'
+		cap_show "$res"
 	fi
+}
+
+# Packets the kernel dropped at its receive backlog, all CPUs
+# (/proc/net/softnet_stat, second column, hex)
+backlog_drops() {
+	local n=0 a d _
+	while read -r a d _; do
+		n=$((n + 16#$d))
+	done </proc/net/softnet_stat
+	echo "$n"
 }
 
 # ---------------------------------------------------------------------
 veth_start
 cap_bytes=$("$tool" gen --bytes "$CAP_SIZE" | wc -c)
+
+# A veth hands each segment to the peer's per-CPU backlog, which holds
+# net.core.netdev_max_backlog packets (1000); under TCG the receiving side
+# falls behind and segments are dropped there, for stock TCP as for
+# XTCP, which makes the loss recovery counts meaningless.  A larger
+# backlog (global; put back at the end) keeps the veth lossless.
+old_backlog=$(cat /proc/sys/net/core/netdev_max_backlog 2>/dev/null)
+if [ -n "$old_backlog" ] && echo 100000 >/proc/sys/net/core/netdev_max_backlog; then
+	trap 'echo "$old_backlog" >/proc/sys/net/core/netdev_max_backlog; cleanup' EXIT
+fi
+drops0=$(backlog_drops)
 
 cap_why=
 if ! have tcpdump; then
@@ -183,6 +230,8 @@ else
 	ok "ethtool -K va tx off, ethtool -K vb tx off"
 fi
 run_captures
+cap_backlog_drops=$(($(backlog_drops) - drops0))
+diag "receive backlog drops during the captures: $cap_backlog_drops"
 k=0
 for pair in "${CAP_PAIRS[@]}"; do
 	k=$((k + 1))
