@@ -116,4 +116,4 @@ sparse: deps-check
 clean:
 	-$(MAKE) -C $(STOCK_KDIR) M=$(TOP) clean
 	$(MAKE) -C selftests clean
-	rm -rf .sparse.log build/debug
+	rm -rf .sparse.log build/debug build/kmemleak.log
