@@ -12,6 +12,11 @@
  *                     accept queue is full when it holds more than N), the
  *                     next ones stay in SYN_SENT, their SYNs dropped;
  *                     after accept() their retransmitted SYNs get in
+ *   overflow_*        a handshake whose final ACK arrives when the accept
+ *                     queue is full: dropped, the request stays and the
+ *                     connection gets in once accept() made room; or,
+ *                     with abort_on_overflow (net.ipv4.tcp_ / net.xtcp.),
+ *                     answered with a reset
  *
  * The connection rates go to the TAP output as "# " lines, for
  * information only: they are never compared or asserted.
@@ -463,5 +468,119 @@ BACKLOG_TEST(backlog_0, 0, 0)
 BACKLOG_TEST(backlog_1, 1, 0)
 BACKLOG_TEST(backlog_4, 4, 0)
 BACKLOG_TEST(backlog_4_inet_clients, 4, CLIENT_STOCK)
+
+/* ------------------------------------------------------------------ */
+/* Accept-queue overflow of the final ACK                              */
+/* ------------------------------------------------------------------ */
+
+#define OV_ABORT	0x1000	/* abort_on_overflow=1 */
+#define OV_BACKLOG	2
+#define OV_LATE_PORT	40001	/* the client whose final ACK is held */
+
+static void scen_overflow(struct trace *t, int fam, long arg)
+{
+	int cf = role_cf(fam, arg), sf = role_sf(fam, arg);
+	int abort_ov = !!(arg & OV_ABORT), l, late, st[1], k;
+	int c[OV_BACKLOG + 1], s[OV_BACKLOG + 2], ns = 0;
+	char drop[128], val[2] = { '0' + abort_ov, 0 }, b = 'x';
+	struct ep le;
+
+	T_RET(t, sysctl_write("net/ipv4/tcp_syncookies", "0"), "tcp_syncookies=0");
+	T_RET(t, sysctl_write(sf == AF_INET ? "net/ipv4/tcp_abort_on_overflow" :
+			      "net/xtcp/abort_on_overflow", val),
+	      "abort_on_overflow=%d", abort_ov);
+	T_NFT_SETUP(t);
+	l = T_FD(t, socket(sf, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+		 "listener socket");
+	T_RET(t, bind4(l, "127.0.0.1", CONN_PORT), "listener bind");
+	T_RET(t, listen(l, OV_BACKLOG), "listen(%d)", OV_BACKLOG);
+
+	/* the late client: its SYN gets in, its final ACK does not yet */
+	snprintf(drop, sizeof(drop),
+		 "tcp sport %d tcp flags & (syn|ack) == ack", OV_LATE_PORT);
+	T_NFT_DROP(t, drop);
+	late = T_FD(t, socket(cf, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+		    "late client socket");
+	T_RET(t, bind4(late, "127.0.0.1", OV_LATE_PORT), "late client bind");
+	T_RET(t, connect4(late, "127.0.0.1", CONN_PORT), "late client connect");
+	T_VAL(t, wait_connected(&late, 1, 1, 2000, st), "late client connected");
+	t_count(t, sf, CONN_PORT, 0, ST_SYN_RECV, "server SYN_RECV (late)");
+
+	/* fill the accept queue: it is full when it holds backlog + 1 */
+	for (int i = 0; i <= OV_BACKLOG; i++) {
+		c[i] = T_FD(t, socket(cf, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0),
+			    "client socket %d", i);
+		T_RET(t, connect4(c[i], "127.0.0.1", CONN_PORT), "connect %d", i);
+		T_VAL(t, wait_connected(&c[i], 1, 1, 2000, st),
+		      "client %d connected", i);
+	}
+	t_count(t, sf, CONN_PORT, 0, ST_ESTABLISHED, "server ESTABLISHED (queue full)");
+
+	/* the late client's data (with its ACK) now reaches a full queue */
+	T_NFT_FLUSH(t);
+	T_RET(t, send(late, &b, 1, MSG_NOSIGNAL), "late client send");
+	sleep_ms(700);
+	T_VAL(t, getint(late, SOL_SOCKET, SO_ERROR), "late client SO_ERROR");
+	le.fam = cf;
+	le.l = sa4("127.0.0.1", OV_LATE_PORT);
+	le.r = sa4("127.0.0.1", CONN_PORT);
+	T_STATE(t, &le, abort_ov ? ST_NONE : ST_ESTABLISHED, "late client");
+
+	/* room again: without abort, the late connection gets in with its
+	 * byte on its retransmission
+	 */
+	k = accept_all(l, s, OV_BACKLOG + 2);
+	ns += k;
+	T_VAL(t, k, "accepted");
+	if (!abort_ov) {
+		long end = now_ms() + 8000;
+
+		while ((k = accept_all(l, s + ns, OV_BACKLOG + 2 - ns)) == 0 &&
+		       now_ms() < end)
+			sleep_ms(50);
+		ns += k;
+		T_VAL(t, k, "late connection accepted");
+		if (k) {
+			set_timeouts(s[ns - 1], 5000);
+			fcntl(s[ns - 1], F_SETFL, 0);
+			b = 0;
+			T_RET(t, recv(s[ns - 1], &b, 1, 0), "late byte received");
+			T_VAL(t, b, "late byte");
+		}
+	}
+	t_count(t, sf, CONN_PORT, 0, ST_SYN_RECV, "server SYN_RECV (end)");
+	close(late);
+	for (int i = 0; i <= OV_BACKLOG; i++)
+		close(c[i]);
+	for (int i = 0; i < ns; i++)
+		close(s[i]);
+	close(l);
+	nft_flush();
+	t_leftover(t, fam);
+}
+
+#define OVERFLOW_TEST(name, arg)					\
+	TEST_F_TIMEOUT(conn, name, 60)					\
+	{								\
+		if (!nft_available())					\
+			SKIP(return, "nft is not installed");		\
+		CONN_RUN(scen_overflow, arg, ({				\
+			int __ab = !!((arg) & OV_ABORT);		\
+			EXPECT_STATE(ti, "count server SYN_RECV (late)", 1); \
+			EXPECT_STATE(ti, "count server ESTABLISHED (queue full)", \
+				     OV_BACKLOG + 1);			\
+			EXPECT_STEP_VAL(ti, "late client SO_ERROR",	\
+					__ab ? ECONNRESET : 0);		\
+			EXPECT_STEP_VAL(ti, "accepted", OV_BACKLOG + 1); \
+			if (!__ab)					\
+				EXPECT_STEP_VAL(ti, "late byte", 'x');	\
+			EXPECT_STATE(ti, "count server SYN_RECV (end)", 0); \
+			EXPECT_STATE(ti, "leftover entries (not TIME_WAIT)", 0); \
+		}));							\
+	}
+
+OVERFLOW_TEST(overflow_drop, 0)
+OVERFLOW_TEST(overflow_abort, OV_ABORT)
+OVERFLOW_TEST(overflow_abort_inet_clients, OV_ABORT | CLIENT_STOCK)
 
 TEST_HARNESS_MAIN

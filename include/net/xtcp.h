@@ -306,6 +306,27 @@ struct xtcp_mib {
 	unsigned long	mibs[__XTCP_MIB_MAX];
 };
 
+/* XTCP's own sysctls, /proc/sys/net/xtcp/, one set per netns.  Seeded
+ * from the defaults of their net.ipv4.tcp_* twins; read with READ_ONCE()
+ * (written by proc handlers at any time).  Times are in jiffies.
+ */
+struct xtcp_sysctl {
+	int	syn_retries;
+	int	synack_retries;
+	int	retries1;
+	int	retries2;
+	int	orphan_retries;
+	int	fin_timeout;
+	int	keepalive_time;
+	int	keepalive_intvl;
+	int	keepalive_probes;
+	int	invalid_ratelimit;
+	u8	abort_on_overflow;
+	u8	sack;
+	u8	timestamps;
+	u8	window_scaling;
+};
+
 /* Per network namespace state (net_generic(net, xtcp_net_id)). */
 struct xtcp_net {
 	struct net			*net;
@@ -330,6 +351,9 @@ struct xtcp_net {
 	 * time-wait socks and segments that match no sock
 	 */
 	struct socket			*ctl_sock;
+
+	struct xtcp_sysctl		sysctl;
+	struct ctl_table_header		*sysctl_header;
 };
 
 extern unsigned int xtcp_net_id;
@@ -338,6 +362,9 @@ static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 {
 	return net_generic(net, xtcp_net_id);
 }
+
+/* The value of sysctl net.xtcp.@name in @net. */
+#define XTCP_SYSCTL(net, name)	READ_ONCE(xtcp_pernet(net)->sysctl.name)
 
 #define XTCP_INC_STATS(net, field) \
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
@@ -424,7 +451,6 @@ struct xtcp_options_received {
 };
 
 #define XTCP_TIMEWAIT_LEN	(60 * HZ)
-#define XTCP_FIN_TIMEOUT	(60 * HZ)
 #define XTCP_RTO_MIN		(HZ / 5)
 #define XTCP_RTO_MAX		(120 * HZ)
 #define XTCP_TIMEOUT_INIT	(1 * HZ)
@@ -447,6 +473,20 @@ static inline u32 xtcp_receive_window(const struct xtcp_sock *xsk)
 	s32 win = xsk->rcv_wup + xsk->rcv_wnd - xsk->rcv_nxt;
 
 	return win < 0 ? 0 : win;
+}
+
+/* The twin of tcp_fin_time(): how long an orphan waits in FIN_WAIT2,
+ * never less than 3.5 RTOs.
+ */
+static inline int xtcp_fin_time(const struct sock *sk)
+{
+	int fin_timeout = xtcp_sk(sk)->linger2 ? :
+			  XTCP_SYSCTL(sock_net(sk), fin_timeout);
+	const int rto = inet_csk(sk)->icsk_rto;
+
+	if (fin_timeout < (rto << 2) - (rto >> 1))
+		fin_timeout = (rto << 2) - (rto >> 1);
+	return fin_timeout;
 }
 
 /* xtcp_output.c */

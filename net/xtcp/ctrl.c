@@ -3,7 +3,8 @@
  * XTCP per network namespace state.
  *
  * Each netns has its own bind table, listening hash and established
- * hash, its LOCAL_IN hook and its control socket.  Sockets (and request
+ * hash, its LOCAL_IN hook, its control socket and its sysctls
+ * (net.xtcp.*).  Sockets (and request
  * socks, through their listener) hold a reference on their netns, so a
  * netns being dismantled has none left; its exit kills the time-wait
  * socks, which hold no reference, and frees what sockets left for
@@ -11,10 +12,108 @@
  */
 
 #include <linux/module.h>
+#include <linux/sysctl.h>
 #include <net/net_namespace.h>
 #include <net/xtcp.h>
 
 unsigned int xtcp_net_id __read_mostly;
+
+static int xtcp_max_syn_retries = MAX_TCP_SYNCNT;
+static int xtcp_retr1_max = 255;
+
+/* The template of net.xtcp.*: .data holds the field's offset in struct
+ * xtcp_sysctl, made a pointer into the netns's copy at registration.
+ * Names, handlers and bounds are those of the net.ipv4.tcp_* twins.
+ */
+#define XTCP_SYSCTL_ENTRY(field, len, handler, min, max)		\
+	{								\
+		.procname	= #field,				\
+		.data		= (void *)offsetof(struct xtcp_sysctl, field), \
+		.maxlen		= len,					\
+		.mode		= 0644,					\
+		.proc_handler	= handler,				\
+		.extra1		= min,					\
+		.extra2		= max,					\
+	}
+#define XTCP_SYSCTL_INT(field, handler, min, max)			\
+	XTCP_SYSCTL_ENTRY(field, sizeof(int), handler, min, max)
+/* no bounds, as 6.1 has none on tcp_sack, tcp_abort_on_overflow...:
+ * any non-zero value means on
+ */
+#define XTCP_SYSCTL_BOOL(field)						\
+	XTCP_SYSCTL_ENTRY(field, sizeof(u8), proc_dou8vec_minmax,	\
+			  NULL, NULL)
+
+static const struct ctl_table xtcp_sysctl_template[] = {
+	XTCP_SYSCTL_INT(syn_retries, proc_dointvec_minmax, SYSCTL_ONE,
+			&xtcp_max_syn_retries),
+	XTCP_SYSCTL_INT(synack_retries, proc_dointvec, NULL, NULL),
+	XTCP_SYSCTL_INT(retries1, proc_dointvec_minmax, NULL,
+			&xtcp_retr1_max),
+	XTCP_SYSCTL_INT(retries2, proc_dointvec, NULL, NULL),
+	XTCP_SYSCTL_INT(orphan_retries, proc_dointvec, NULL, NULL),
+	XTCP_SYSCTL_INT(fin_timeout, proc_dointvec_jiffies, NULL, NULL),
+	XTCP_SYSCTL_INT(keepalive_time, proc_dointvec_jiffies, NULL, NULL),
+	XTCP_SYSCTL_INT(keepalive_intvl, proc_dointvec_jiffies, NULL, NULL),
+	XTCP_SYSCTL_INT(keepalive_probes, proc_dointvec, NULL, NULL),
+	XTCP_SYSCTL_INT(invalid_ratelimit, proc_dointvec_ms_jiffies, NULL,
+			NULL),
+	XTCP_SYSCTL_BOOL(abort_on_overflow),
+	XTCP_SYSCTL_BOOL(sack),
+	XTCP_SYSCTL_BOOL(timestamps),
+	XTCP_SYSCTL_BOOL(window_scaling),
+	{ }
+};
+
+/* The defaults of Linux 6.1's net.ipv4.tcp_* twins. */
+static void xtcp_sysctl_defaults(struct xtcp_sysctl *sc)
+{
+	sc->syn_retries = TCP_SYN_RETRIES;
+	sc->synack_retries = TCP_SYNACK_RETRIES;
+	sc->retries1 = TCP_RETR1;
+	sc->retries2 = TCP_RETR2;
+	sc->orphan_retries = 0;
+	sc->fin_timeout = TCP_FIN_TIMEOUT;
+	sc->keepalive_time = TCP_KEEPALIVE_TIME;
+	sc->keepalive_intvl = TCP_KEEPALIVE_INTVL;
+	sc->keepalive_probes = TCP_KEEPALIVE_PROBES;
+	sc->invalid_ratelimit = HZ / 2;
+	sc->abort_on_overflow = 0;
+	sc->sack = 1;
+	sc->timestamps = 1;
+	sc->window_scaling = 1;
+}
+
+static int xtcp_sysctl_net_init(struct xtcp_net *xn)
+{
+	struct ctl_table *table;
+	int i;
+
+	xtcp_sysctl_defaults(&xn->sysctl);
+	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
+			GFP_KERNEL);
+	if (!table)
+		return -ENOMEM;
+	for (i = 0; table[i].procname; i++)
+		table[i].data = (char *)&xn->sysctl +
+				(uintptr_t)table[i].data;
+	xn->sysctl_header = register_net_sysctl(xn->net, "net/xtcp", table);
+	if (!xn->sysctl_header)
+		goto err_free_table;
+	return 0;
+
+err_free_table:
+	kfree(table);
+	return -ENOMEM;
+}
+
+static void xtcp_sysctl_net_exit(struct xtcp_net *xn)
+{
+	struct ctl_table *table = xn->sysctl_header->ctl_table_arg;
+
+	unregister_net_sysctl_table(xn->sysctl_header);
+	kfree(table);
+}
 
 static int __net_init xtcp_net_init(struct net *net)
 {
@@ -22,9 +121,12 @@ static int __net_init xtcp_net_init(struct net *net)
 	int err;
 
 	xn->net = net;
-	err = xtcp_hashtables_net_init(xn);
+	err = xtcp_sysctl_net_init(xn);
 	if (err)
 		return err;
+	err = xtcp_hashtables_net_init(xn);
+	if (err)
+		goto err_sysctl;
 	err = xtcp_proc_net_init(net);
 	if (err)
 		goto err_hashtables;
@@ -38,6 +140,8 @@ err_proc:
 	xtcp_mib_net_exit(net);
 err_hashtables:
 	xtcp_hashtables_net_exit(xn);
+err_sysctl:
+	xtcp_sysctl_net_exit(xn);
 	return err;
 }
 
@@ -53,6 +157,7 @@ static void __net_exit xtcp_net_exit(struct net *net)
 	xtcp_purge_net(xn);
 	xtcp_hashtables_net_exit(xn);
 	xtcp_mib_net_exit(net);
+	xtcp_sysctl_net_exit(xn);
 }
 
 static struct pernet_operations xtcp_net_ops = {

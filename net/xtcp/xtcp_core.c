@@ -261,7 +261,7 @@ adjudge_to_death:
 
 	if (sk->sk_state == TCP_FIN_WAIT2) {
 		/* the peer has our FIN: wait for its own as a time-wait sock */
-		xtcp_time_wait(sk, TCP_FIN_WAIT2, XTCP_FIN_TIMEOUT);
+		xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));
 		goto out;
 	}
 	if (sk->sk_state == TCP_CLOSE)

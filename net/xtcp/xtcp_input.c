@@ -420,18 +420,19 @@ static void xtcp_synsent_take_syn(struct sock *sk, const struct sk_buff *skb,
 	xsk->rcv_wup = xsk->rcv_nxt;
 	xsk->copied_seq = xsk->rcv_nxt;
 	xsk->snd_wl1 = tcb->seq;
-	xsk->wscale_ok = rx->wscale_ok;
-	xsk->snd_wscale = rx->wscale_ok ? rx->snd_wscale : 0;
-	if (!rx->wscale_ok) {
+	/* an option counts when both SYNs carry it */
+	xsk->wscale_ok &= rx->wscale_ok;
+	xsk->snd_wscale = xsk->wscale_ok ? rx->snd_wscale : 0;
+	if (!xsk->wscale_ok) {
 		xsk->rcv_wscale = 0;
 		xsk->window_clamp = min(xsk->window_clamp, 65535U);
 	}
 	xsk->snd_wnd = ntohs(tcp_hdr(skb)->window);
 	xsk->max_window = xsk->snd_wnd;
-	xsk->tstamp_ok = rx->saw_tstamp;
-	if (rx->saw_tstamp)
+	xsk->tstamp_ok &= rx->saw_tstamp;
+	if (xsk->tstamp_ok)
 		xtcp_store_ts_recent(xsk, rx);
-	xsk->sack_ok = rx->sack_ok;
+	xsk->sack_ok &= rx->sack_ok;
 	xsk->rx_mss = rx->mss_clamp ? : XTCP_MSS_DEFAULT;
 	xtcp_sync_mss(sk, inet_csk(sk)->icsk_pmtu_cookie);
 }
@@ -615,7 +616,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		/* an orphan waits for the peer's FIN as a time-wait sock */
 		if (!th->fin) {
-			xtcp_time_wait(sk, TCP_FIN_WAIT2, XTCP_FIN_TIMEOUT);
+			xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));
 			goto discard;
 		}
 		break;

@@ -314,6 +314,7 @@ int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 	const struct tcphdr *th = tcp_hdr(skb);
 	const struct iphdr *iph = ip_hdr(skb);
 	struct xtcp_options_received rx = {};
+	struct net *net = sock_net(sk);
 	struct xtcp_request_sock *req;
 	struct sock *rsk;
 	int mss;
@@ -354,10 +355,13 @@ int xtcp_v4_conn_request(struct sock *sk, struct sk_buff *skb)
 					     th->dest, th->source);
 	req->ts_off = xtcp_v4_init_ts_off(iph->daddr, iph->saddr);
 	req->mss = rx.mss_clamp;
-	req->tstamp_ok = rx.saw_tstamp;
-	req->ts_recent = rx.saw_tstamp ? rx.rcv_tsval : 0;
-	req->sack_ok = rx.sack_ok;
-	req->wscale_ok = rx.wscale_ok;
+	/* an option the sysctls turned off is ignored in the SYN, as
+	 * tcp_parse_options() does
+	 */
+	req->tstamp_ok = rx.saw_tstamp && XTCP_SYSCTL(net, timestamps);
+	req->ts_recent = req->tstamp_ok ? rx.rcv_tsval : 0;
+	req->sack_ok = rx.sack_ok && XTCP_SYSCTL(net, sack);
+	req->wscale_ok = rx.wscale_ok && XTCP_SYSCTL(net, window_scaling);
 	req->snd_wscale = rx.snd_wscale;
 	mss = min_t(int, rx.mss_clamp, 65535 - 40);
 	req->rcv_wnd = xtcp_select_initial_window(sk, mss, &req->rcv_wscale);

@@ -74,7 +74,7 @@ void xtcp_reqsk_drop(struct xtcp_request_sock *req)
 }
 
 /* The twin of reqsk_timer_handler(): retransmit the SYN-ACK with
- * backoff, and give up after XTCP_SYNACK_RETRIES.
+ * backoff, and give up after net.xtcp.synack_retries.
  */
 static void xtcp_reqsk_timer_handler(struct timer_list *t)
 {
@@ -83,7 +83,8 @@ static void xtcp_reqsk_timer_handler(struct timer_list *t)
 
 	if (hlist_nulls_unhashed(&req->common.skc_nulls_node) ||
 	    READ_ONCE(listener->sk_state) != TCP_LISTEN ||
-	    req->num_retrans >= XTCP_SYNACK_RETRIES) {
+	    req->num_retrans >= XTCP_SYSCTL(sock_net(listener),
+					    synack_retries)) {
 		xtcp_reqsk_unhash(req);
 		xtcp_reqsk_put(req);	/* the timer's */
 		return;
@@ -288,7 +289,7 @@ struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
 
 	child = xtcp_v4_syn_recv_sock(sk, skb, req);
 	if (!child)
-		return NULL;	/* the accept queue is full: drop the ACK */
+		goto listen_overflow;
 
 	/* the hashdance is done: the child replaced @req in the ehash */
 	atomic_dec(&xtcp_sk(sk)->syn_qlen);
@@ -303,6 +304,12 @@ struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
 	}
 	return child;
 
+listen_overflow:
+	/* the accept queue is full: drop the ACK, the request stays and the
+	 * peer's retransmission may find room; or give up at once
+	 */
+	if (!XTCP_SYSCTL(sock_net(sk), abort_on_overflow))
+		return NULL;
 embryonic_reset:
 	if (!th->rst)
 		xtcp_v4_send_reset(sk, skb);

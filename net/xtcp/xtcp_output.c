@@ -154,9 +154,9 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 
 	if (tcb->tcp_flags & TCPHDR_SYN) {
 		opts.mss = xsk->advmss;
-		opts.ws_ok = 1;
+		opts.ws_ok = xsk->wscale_ok;
 		opts.ws = xsk->rcv_wscale;
-		opts.sack_ok = 1;
+		opts.sack_ok = xsk->sack_ok;
 		opts.ts_ok = xsk->tstamp_ok;
 	} else {
 		opts.ts_ok = xsk->tstamp_ok;
@@ -237,18 +237,23 @@ int xtcp_connect(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	struct dst_entry *dst = __sk_dst_get(sk);
+	struct net *net = sock_net(sk);
 	struct sk_buff *skb;
 	u8 wscale;
 
-	xsk->tstamp_ok = 1;
+	/* what the SYN offers; the SYN-ACK says what is agreed */
+	xsk->tstamp_ok = XTCP_SYSCTL(net, timestamps);
+	xsk->sack_ok = XTCP_SYSCTL(net, sack);
+	xsk->wscale_ok = XTCP_SYSCTL(net, window_scaling);
 	xsk->advmss = dst_metric_advmss(dst);
 	if (xsk->user_mss && xsk->user_mss < xsk->advmss)
 		xsk->advmss = xsk->user_mss;
 	xtcp_sync_mss(sk, dst_mtu(dst));
 	xsk->window_clamp = U16_MAX << XTCP_MAX_WSCALE;
 	xsk->rcv_wnd = xtcp_select_initial_window(sk, xsk->advmss, &wscale);
-	xsk->rcv_wscale = wscale;
-	xsk->wscale_ok = 1;
+	xsk->rcv_wscale = xsk->wscale_ok ? wscale : 0;
+	if (!xsk->wscale_ok)
+		xsk->rcv_wnd = min(xsk->rcv_wnd, 65535U);
 	xsk->rcv_nxt = 0;
 	xsk->rcv_wup = 0;
 	xsk->copied_seq = 0;
