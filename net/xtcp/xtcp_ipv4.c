@@ -19,6 +19,7 @@
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
+#include <net/netfilter/nf_conntrack_core.h>
 #include <net/xtcp.h>
 
 static siphash_aligned_key_t xtcp_isn_secret;
@@ -577,6 +578,35 @@ discard:
 	kfree_skb(skb);
 }
 
+/* Confirm the conntrack entry of a segment XTCP takes, as conntrack's
+ * own LOCAL_IN hook (at NF_IP_PRI_CONNTRACK_CONFIRM, after XTCP's) would
+ * have: an entry left unconfirmed dies with the skb, and the flow's
+ * replies then look invalid.  Helpers and sequence adjustment, the rest
+ * of nf_confirm(), are not run: no conntrack helper knows XTCP's ports.
+ * nf_conntrack is reached through symbol_get(), so that XTCP does not
+ * need it loaded; a skb that carries an entry means it is.
+ */
+static unsigned int xtcp_v4_ct_confirm(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	enum ip_conntrack_info ctinfo;
+	struct nf_conn *ct = nf_ct_get(skb, &ctinfo);
+	int (*confirm)(struct sk_buff *skb);
+	unsigned int verdict = NF_ACCEPT;
+
+	if (!ct || nf_ct_is_confirmed(ct))
+		return NF_ACCEPT;
+	confirm = symbol_get(__nf_conntrack_confirm);
+	if (confirm) {
+		verdict = confirm(skb);
+		symbol_put(__nf_conntrack_confirm);
+	}
+	return verdict;
+#else
+	return NF_ACCEPT;
+#endif
+}
+
 /* The LOCAL_IN hook.  The no-match path is an RCU lookup, with no pull,
  * no allocation and no lock; nf hooks run under rcu_read_lock().
  */
@@ -606,6 +636,12 @@ static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
 		if (!sk)
 			return NF_ACCEPT;
 		refcounted = false;
+	}
+	if (xtcp_v4_ct_confirm(skb) != NF_ACCEPT) {
+		/* conntrack refused the entry (a clash it could not resolve) */
+		if (refcounted)
+			xtcp_sock_gen_put(sk);
+		return NF_DROP;
 	}
 	xtcp_v4_rcv(state->net, skb, sk, refcounted);
 	return NF_STOLEN;
