@@ -12,6 +12,10 @@
  *                     accept queue is full when it holds more than N), the
  *                     next ones stay in SYN_SENT, their SYNs dropped;
  *                     after accept() their retransmitted SYNs get in
+ *   ephemeral_shared  ip_local_port_range of two ports: connect() shares
+ *                     an ephemeral port between different destinations
+ *                     (other port, other address), and runs out
+ *                     (EADDRNOTAVAIL) per destination
  *   overflow_*        a handshake whose final ACK arrives when the accept
  *                     queue is full: dropped, the request stays and the
  *                     connection gets in once accept() made room; or,
@@ -468,6 +472,63 @@ BACKLOG_TEST(backlog_0, 0, 0)
 BACKLOG_TEST(backlog_1, 1, 0)
 BACKLOG_TEST(backlog_4, 4, 0)
 BACKLOG_TEST(backlog_4_inet_clients, 4, CLIENT_STOCK)
+
+/* ------------------------------------------------------------------ */
+/* Ephemeral ports shared between destinations                         */
+/* ------------------------------------------------------------------ */
+
+#define EP_LOW		40000
+#define EP_PER_DEST	3	/* connects per destination: one too many */
+
+static void scen_ephemeral(struct trace *t, int fam, long arg)
+{
+	static const struct { const char *ip; int port; } dest[] = {
+		{ "127.0.0.1", CONN_PORT }, { "127.0.0.1", CONN_PORT2 },
+		{ "127.0.0.2", CONN_PORT },
+	};
+	int cf = role_cf(fam, arg), sf = role_sf(fam, arg), l[2], st[1];
+	int c[ARRAY_LEN(dest)][EP_PER_DEST], mask;
+
+	T_RET(t, set_port_range(EP_LOW, EP_LOW + 1), "port range of 2");
+	for (int i = 0; i < 2; i++) {
+		l[i] = T_FD(t, socket(sf, SOCK_STREAM | SOCK_CLOEXEC, 0),
+			    "listener %d", i);
+		T_RET(t, bind4(l[i], "0.0.0.0", i ? CONN_PORT2 : CONN_PORT),
+		      "listener %d bind", i);
+		T_RET(t, listen(l[i], 16), "listener %d listen", i);
+	}
+	for (unsigned int d = 0; d < ARRAY_LEN(dest); d++) {
+		mask = 0;
+		for (int i = 0; i < EP_PER_DEST; i++) {
+			c[d][i] = T_FD(t, socket(cf, SOCK_STREAM | SOCK_CLOEXEC, 0),
+				       "client %u.%d socket", d, i);
+			if (T_RET(t, connect4(c[d][i], dest[d].ip, dest[d].port),
+				  "connect %u.%d to %s:%d", d, i, dest[d].ip,
+				  dest[d].port) == 0) {
+				int p = sock_port(c[d][i]);
+
+				if (p >= EP_LOW && p <= EP_LOW + 1)
+					mask |= 1 << (p - EP_LOW);
+				T_VAL(t, wait_connected(&c[d][i], 1, 1, 2000, st),
+				      "client %u.%d connected", d, i);
+			}
+		}
+		T_VAL(t, mask, "destination %u: ports taken (bit mask)", d);
+	}
+	for (unsigned int d = 0; d < ARRAY_LEN(dest); d++)
+		close_all(c[d], EP_PER_DEST);
+	close_all(l, 2);
+	t_leftover(t, fam);
+}
+
+TEST_F_TIMEOUT(conn, ephemeral_shared, 60)
+{
+	CONN_RUN(scen_ephemeral, 0, ({
+		EXPECT_STEP_VAL(ti, "destination 0: ports taken (bit mask)", 3);
+		EXPECT_STEP_VAL(ti, "destination 1: ports taken (bit mask)", 3);
+		EXPECT_STEP_VAL(ti, "destination 2: ports taken (bit mask)", 3);
+	}));
+}
 
 /* ------------------------------------------------------------------ */
 /* Accept-queue overflow of the final ACK                              */

@@ -742,16 +742,90 @@ struct sock *xtcp_lookup_listener(struct net *net, struct sk_buff *skb,
 	return result;
 }
 
+/* RFC 6056 algorithm 4, as 6.1's __inet_hash_connect() has it: a keyed
+ * hash of the destination picks where the search starts, and a small
+ * table of perturbations, indexed by the same hash, moves that start on
+ * after each success, so that successive connections to one destination
+ * take successive ports and another destination's start is unrelated.
+ * Updated locklessly: a lost update only costs a longer search.
+ */
+#define XTCP_PERTURB_SHIFT	8
+static u32 xtcp_table_perturb[1 << XTCP_PERTURB_SHIFT];
+static siphash_key_t xtcp_port_secret __read_mostly;
+
+static u32 xtcp_port_offset(const struct sock *sk)
+{
+	net_get_random_once(&xtcp_port_secret, sizeof(xtcp_port_secret));
+	return siphash_3u32((__force u32)sk->sk_rcv_saddr,
+			    (__force u32)sk->sk_daddr,
+			    (__force u32)sk->sk_dport, &xtcp_port_secret);
+}
+
+/* Can connecting @sk use @port?  Caller holds bind_mutex.  A bucket made
+ * by bind() is never shared with a connection (its fastreuse says how
+ * its owners bound); one made by connect() is, to any other 4-tuple: the
+ * ehash insertion, nested in the chain lock as in 6.1, checks that no
+ * sock, request sock or time-wait sock holds this one.  Joins or creates
+ * the bucket and hashes @sk on success.
+ */
+static int xtcp_hash_connect_port(struct xtcp_net *xn, struct sock *sk,
+				  unsigned short port)
+{
+	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
+	struct inet_sock *inet = inet_sk(sk);
+	struct xtcp_bind_bucket *tb;
+	int err;
+
+	spin_lock_bh(&head->lock);
+	tb = xtcp_bind_bucket_find(head, port);
+	if (tb) {
+		err = -EADDRINUSE;
+		if (tb->fastreuse >= 0 || tb->fastreuseport >= 0)
+			goto unlock;
+		inet->inet_num = port;
+		inet->inet_sport = htons(port);
+		if (!xtcp_ehash_insert(sk, NULL)) {
+			inet->inet_num = 0;
+			inet->inet_sport = 0;
+			goto unlock;
+		}
+		xtcp_inet_bind_hash(sk, tb, port);
+		err = 0;
+unlock:
+		spin_unlock_bh(&head->lock);
+		return err;
+	}
+	spin_unlock_bh(&head->lock);
+
+	/* a new bucket: its creation asks stock TCP for the port */
+	tb = xtcp_bind_bucket_create(xn, port, &err);
+	if (!tb)
+		return err;
+	spin_lock_bh(&head->lock);
+	tb->fastreuse = -1;
+	tb->fastreuseport = -1;
+	xtcp_inet_bind_hash(sk, tb, port);
+	spin_unlock_bh(&head->lock);
+	inet->inet_sport = htons(port);
+	if (!xtcp_ehash_insert(sk, NULL)) {
+		xtcp_inet_put_port(sk);
+		inet->inet_sport = 0;
+		return -EADDRINUSE;
+	}
+	return 0;
+}
+
 /* The twin of __inet_hash_connect(): give a connecting socket its local
- * port (unless bound) and hash it by its 4-tuple.  An ephemeral port is
- * one no other XTCP socket uses (connections do not share ports here,
- * unlike Linux, which shares one between different destinations);
- * even ports first, as Linux prefers them for connect().
+ * port (unless bound) and hash it by its 4-tuple.  As in 6.1, an
+ * ephemeral port is shared by connections to different destinations;
+ * even ports first (bind() prefers odd ones).  A 4-tuple held by a
+ * time-wait sock is not reused (6.1 reuses it under tcp_tw_reuse).
  */
 int xtcp_inet_hash_connect(struct sock *sk)
 {
 	struct xtcp_net *xn = xtcp_pernet(sock_net(sk));
-	int low, high, remaining, offset, i, port, err;
+	int low, high, remaining, i, port, err;
+	u32 port_offset, offset, index;
 
 	if (inet_sk(sk)->inet_num)
 		return xtcp_ehash_insert(sk, NULL) ? 0 : -EADDRNOTAVAIL;
@@ -761,44 +835,29 @@ int xtcp_inet_hash_connect(struct sock *sk)
 	remaining = high - low;
 	if (likely(remaining > 1))
 		remaining &= ~1U;
-	offset = get_random_u32_below(remaining) & ~1U;
+	port_offset = xtcp_port_offset(sk);
+	index = port_offset & (ARRAY_SIZE(xtcp_table_perturb) - 1);
+	offset = READ_ONCE(xtcp_table_perturb[index]) + (port_offset >> 16);
+	offset %= remaining;
+	offset &= ~1U;
 
 	mutex_lock(&xn->bind_mutex);
 other_parity_scan:
 	port = low + offset;
 	for (i = 0; i < remaining; i += 2, port += 2) {
-		struct xtcp_bind_hashbucket *head;
-		struct xtcp_bind_bucket *tb;
-		bool taken;
-
 		if (unlikely(port >= high))
 			port -= remaining;
 		if (inet_is_local_reserved_port(xn->net, port))
 			continue;
-		head = xtcp_bhash_head(xn, port);
-		spin_lock_bh(&head->lock);
-		taken = xtcp_bind_bucket_find(head, port);
-		spin_unlock_bh(&head->lock);
-		if (taken)
-			continue;
-		tb = xtcp_bind_bucket_create(xn, port, &err);
-		if (!tb) {
-			if (err != -EADDRINUSE)
-				goto out;
-			continue;
+		err = xtcp_hash_connect_port(xn, sk, port);
+		if (!err) {
+			WRITE_ONCE(xtcp_table_perturb[index],
+				   READ_ONCE(xtcp_table_perturb[index]) + i + 2);
+			goto out;
 		}
-		spin_lock_bh(&head->lock);
-		tb->fastreuse = -1;
-		tb->fastreuseport = -1;
-		xtcp_inet_bind_hash(sk, tb, port);
-		spin_unlock_bh(&head->lock);
-		inet_sk(sk)->inet_sport = htons(port);
-		err = 0;
-		if (!xtcp_ehash_insert(sk, NULL)) {
-			xtcp_inet_put_port(sk);
-			err = -EADDRNOTAVAIL;
-		}
-		goto out;
+		if (err != -EADDRINUSE)
+			goto out;
+		cond_resched();
 	}
 	offset++;
 	if ((offset & 1) && remaining > 1)
