@@ -15,8 +15,14 @@
  *                    writes still go; data after SHUT_RD|SHUT_WR: RST
  *   shutdown_rdwr    shutdown(SHUT_RDWR): POLLHUP; data from the peer: RST
  *   orphan_data      data to an orphaned FIN_WAIT2 socket: RST
+ *   challenge_ratelimit  SYNs (from a raw socket) to a connection get
+ *                    challenge ACKs (RFC 5961 4.2), at most one per
+ *                    invalid_ratelimit (500 ms) per socket; counted
+ *                    TCPChallengeACK and TCPACKSkippedChallenge
  */
 #include "xtcp_conn_lib.h"
+
+#include <netinet/ip.h>
 
 #define RST_LINGER0	0x1	/* else close() with unread data */
 #define ORDER_SEND	0x2	/* send first, else recv first */
@@ -426,6 +432,142 @@ TEST(orphan_data_inet_to_xtcp)
 {
 	CONN_RUN(scen_orphan_data, CLIENT_STOCK,
 		 EXPECT_STATE(ti, "orphaned client after the data", ST_NONE));
+}
+
+/* ------------------------------------------------------------------ */
+/* RFC 5961 challenge ACKs, rate limited per socket                    */
+/* ------------------------------------------------------------------ */
+
+/* One TcpExt (AF_INET: /proc/net/netstat) or XTCP (/proc/net/xtcp_stat)
+ * counter; -1 when absent.
+ */
+static long mib_read(int fam, const char *name)
+{
+	char hdr[4096], val[4096], *h, *v, *hs, *vs;
+	long ret = -1;
+	FILE *f;
+
+	if (fam != AF_INET) {
+		char n[64];
+		long x;
+
+		f = fopen("/proc/net/xtcp_stat", "r");
+		if (!f)
+			return -1;
+		while (fscanf(f, "%63s %ld", n, &x) == 2)
+			if (!strcmp(n, name))
+				ret = x;
+		fclose(f);
+		return ret;
+	}
+	f = fopen("/proc/net/netstat", "r");
+	if (!f)
+		return -1;
+	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
+		if (strncmp(hdr, "TcpExt:", 7))
+			continue;
+		h = strtok_r(hdr + 7, " \n", &hs);
+		v = strtok_r(val + 7, " \n", &vs);
+		for (; h && v; h = strtok_r(NULL, " \n", &hs),
+			       v = strtok_r(NULL, " \n", &vs))
+			if (!strcmp(h, name))
+				ret = atol(v);
+	}
+	fclose(f);
+	return ret;
+}
+
+/* A bare SYN from the client's end to the server's, on a raw socket. */
+static int send_raw_syn(int raw, const struct sockaddr_in *from,
+			const struct sockaddr_in *to, uint32_t seq)
+{
+	struct {
+		struct iphdr ip;
+		struct tcphdr tcp;
+	} __attribute__((packed)) p = {};
+	struct {
+		uint32_t saddr, daddr;
+		uint8_t zero, proto;
+		uint16_t len;
+		struct tcphdr tcp;
+	} __attribute__((packed)) ph = {};
+	const uint8_t *b = (const uint8_t *)&ph;
+	uint32_t sum = 0;
+
+	p.ip.version = 4;
+	p.ip.ihl = 5;
+	p.ip.ttl = 64;
+	p.ip.protocol = IPPROTO_TCP;
+	p.ip.tot_len = htons(sizeof(p));
+	p.ip.saddr = from->sin_addr.s_addr;
+	p.ip.daddr = to->sin_addr.s_addr;
+	p.tcp.source = from->sin_port;
+	p.tcp.dest = to->sin_port;
+	p.tcp.seq = htonl(seq);
+	p.tcp.doff = 5;
+	p.tcp.syn = 1;
+	p.tcp.window = htons(1024);
+	ph.saddr = p.ip.saddr;
+	ph.daddr = p.ip.daddr;
+	ph.proto = IPPROTO_TCP;
+	ph.len = htons(sizeof(p.tcp));
+	ph.tcp = p.tcp;
+	for (unsigned int i = 0; i < sizeof(ph); i += 2)
+		sum += b[i] << 8 | b[i + 1];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	p.tcp.check = htons(~sum & 0xffff);
+	return sendto(raw, &p, sizeof(p), 0, (const struct sockaddr *)to,
+		      sizeof(*to)) == sizeof(p) ? 0 : -1;
+}
+
+#define RL_SYNS		5
+
+static void scen_challenge_ratelimit(struct trace *t, int fam, long arg)
+{
+	long ch0, sk0, ch, sk;
+	struct sockaddr_in c, s;
+	struct conn k;
+	int raw;
+	char b;
+
+	if (t_connect_pair(t, &k, role_cf(fam, arg), role_sf(fam, arg),
+			   CONN_PORT))
+		return;
+	c = name_of(k.c, false);
+	s = name_of(k.s, false);
+	raw = T_FD(t, socket(AF_INET, SOCK_RAW, IPPROTO_RAW), "raw socket");
+	sleep_ms(600);	/* no ACK of the handshake counts against the limit */
+	ch0 = mib_read(k.sf, "TCPChallengeACK");
+	sk0 = mib_read(k.sf, "TCPACKSkippedChallenge");
+	for (int i = 0; i < RL_SYNS; i++)
+		T_RET(t, send_raw_syn(raw, &c, &s, 0x1000 + 77777 * i),
+		      "raw SYN %d", i);
+	sleep_ms(100);
+	ch = mib_read(k.sf, "TCPChallengeACK");
+	sk = mib_read(k.sf, "TCPACKSkippedChallenge");
+	T_VAL(t, ch - ch0, "challenge ACKs sent for %d SYNs", RL_SYNS);
+	T_VAL(t, sk - sk0, "challenge ACKs skipped");
+	sleep_ms(600);
+	T_RET(t, send_raw_syn(raw, &c, &s, 0x4242), "raw SYN after 600 ms");
+	sleep_ms(100);
+	T_VAL(t, mib_read(k.sf, "TCPChallengeACK") - ch,
+	      "challenge ACKs sent after 600 ms");
+	T_STATE(t, &k.se, ST_ESTABLISHED, "server after the SYNs");
+	T_RET(t, send(k.c, "x", 1, 0), "client send");
+	T_RET(t, recv(k.s, &b, 1, 0), "server recv");
+	close(raw);
+	conn_close(&k);
+	t_leftover(t, fam);
+}
+
+TEST(challenge_ratelimit)
+{
+	CONN_RUN(scen_challenge_ratelimit, 0, ({
+		EXPECT_STEP_VAL(ti, "challenge ACKs sent for 5 SYNs", 1);
+		EXPECT_STEP_VAL(ti, "challenge ACKs skipped", RL_SYNS - 1);
+		EXPECT_STEP_VAL(ti, "challenge ACKs sent after 600 ms", 1);
+	}));
 }
 
 TEST_HARNESS_MAIN

@@ -147,6 +147,11 @@ struct xtcp_sock {
 	u32	mdev_us;	/* RTT mean deviation */
 	u32	rtt_seq;	/* sequence whose ack gives the next sample */
 	u32	retrans_stamp;	/* jiffies of the first retransmit */
+	/* jiffies of the last ACK sent to answer an invalid segment: the
+	 * per-socket rate limit of RFC 5961 and duplicate ACKs
+	 * (net.xtcp.invalid_ratelimit)
+	 */
+	u32	last_oow_ack_time;
 	u8	syn_retries;
 	u8	dupacks;
 	u8	in_recovery : 1;
@@ -185,6 +190,10 @@ struct xtcp_request_sock {
 	u16			mss;		/* the peer's */
 	u8			snd_wscale;
 	u8			rcv_wscale;
+	/* as xtcp_sock's, written by softirq without a lock (a lost
+	 * update only lets one more ACK out), as 6.1 does
+	 */
+	u32			last_oow_ack_time;
 	u8			num_retrans;
 	u8			tstamp_ok : 1,
 				sack_ok : 1,
@@ -212,6 +221,7 @@ struct xtcp_timewait_sock {
 	u32			ts_recent;
 	u32			ts_recent_stamp;
 	u32			ts_off;
+	u32			last_oow_ack_time;	/* as the request's */
 	u8			rcv_wscale;
 	u8			substate;
 	u8			tstamp_ok : 1;
@@ -299,6 +309,11 @@ enum {
 	XTCP_MIB_FASTRETRANS,
 	XTCP_MIB_PAWSDROPS,
 	XTCP_MIB_OFODROPS,
+	XTCP_MIB_ACKSKIPPEDSYNRECV,
+	XTCP_MIB_ACKSKIPPEDPAWS,
+	XTCP_MIB_ACKSKIPPEDSEQ,
+	XTCP_MIB_ACKSKIPPEDTIMEWAIT,
+	XTCP_MIB_ACKSKIPPEDCHALLENGE,
 	__XTCP_MIB_MAX
 };
 
@@ -513,6 +528,8 @@ void xtcp_reset(struct sock *sk);
 void xtcp_done(struct sock *sk);
 void xtcp_init_buffer_space(struct sock *sk);
 void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
+bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   int mib_idx, u32 *last_oow_ack_time);
 
 /* xtcp_minisocks.c */
 int xtcp_minisocks_init(void);

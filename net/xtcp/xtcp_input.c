@@ -139,6 +139,55 @@ void xtcp_rtt_estimator(struct sock *sk, long mrtt_us)
 	inet_csk(sk)->icsk_rto = clamp_t(u32, rto, XTCP_RTO_MIN, XTCP_RTO_MAX);
 }
 
+/* The twin of __tcp_oow_rate_limited(): may an ACK answer an invalid
+ * segment now, at most one per net.xtcp.invalid_ratelimit?
+ */
+static bool __xtcp_oow_rate_limited(struct net *net, int mib_idx,
+				    u32 *last_oow_ack_time)
+{
+	u32 last = READ_ONCE(*last_oow_ack_time);
+
+	if (last) {
+		s32 elapsed = (s32)((u32)jiffies - last);
+
+		if (elapsed >= 0 &&
+		    elapsed < XTCP_SYSCTL(net, invalid_ratelimit)) {
+			XTCP_INC_STATS(net, mib_idx);
+			return true;
+		}
+	}
+	WRITE_ONCE(*last_oow_ack_time, (u32)jiffies);
+	return false;
+}
+
+/* The twin of tcp_oow_rate_limited(): data without a SYN is not part of
+ * an ACK loop and is always answered.
+ */
+bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
+			   int mib_idx, u32 *last_oow_ack_time)
+{
+	if (XTCP_SKB_CB(skb)->seq != XTCP_SKB_CB(skb)->end_seq &&
+	    !tcp_hdr(skb)->syn)
+		return false;
+	return __xtcp_oow_rate_limited(net, mib_idx, last_oow_ack_time);
+}
+
+/* The twin of tcp_send_challenge_ack() (RFC 5961 3.2, 4.2, 5.2): rate
+ * limited per socket only, as 6.1's default (tcp_challenge_ack_limit
+ * INT_MAX) has it; one global counter is the side channel of
+ * CVE-2016-5696.
+ */
+static void xtcp_send_challenge_ack(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+
+	if (__xtcp_oow_rate_limited(net, XTCP_MIB_ACKSKIPPEDCHALLENGE,
+				    &xtcp_sk(sk)->last_oow_ack_time))
+		return;
+	XTCP_INC_STATS(net, XTCP_MIB_CHALLENGEACKS);
+	xtcp_send_ack(sk);
+}
+
 static void xtcp_store_ts_recent(struct xtcp_sock *xsk,
 				 const struct xtcp_options_received *rx)
 {
@@ -210,8 +259,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 		 */
 		if (before(ack, prior_una - min(xsk->max_window, prior_una -
 						 xsk->snd_isn - 1))) {
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
-			xtcp_send_ack(sk);
+			xtcp_send_challenge_ack(sk);
 			return false;
 		}
 		return true;	/* old duplicate: ignore its ack */
@@ -511,23 +559,30 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 	    ktime_get_seconds() < xsk->ts_recent_stamp + 24 * 3600 * 24) {
 		/* PAWS: an old duplicate */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSDROPS);
-		xtcp_send_ack(sk);
+		if (!xtcp_oow_rate_limited(sock_net(sk), skb,
+					   XTCP_MIB_ACKSKIPPEDPAWS,
+					   &xsk->last_oow_ack_time))
+			xtcp_send_ack(sk);
 		goto discard;
 	}
 
 	if (!xtcp_sequence_ok(xsk, tcb->seq, tcb->end_seq)) {
-		if (!th->rst)
+		if (th->rst)
+			goto discard;
+		if (th->syn)
+			goto syn_challenge;
+		if (!xtcp_oow_rate_limited(sock_net(sk), skb,
+					   XTCP_MIB_ACKSKIPPEDSEQ,
+					   &xsk->last_oow_ack_time))
 			xtcp_send_ack(sk);
 		goto discard;
 	}
 
 	if (th->rst) {
-		if (tcb->seq == xsk->rcv_nxt) {
+		if (tcb->seq == xsk->rcv_nxt)
 			xtcp_reset(sk);
-		} else {
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
-			xtcp_send_ack(sk);	/* challenge ACK */
-		}
+		else
+			xtcp_send_challenge_ack(sk);
 		goto discard;
 	}
 
@@ -536,9 +591,9 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		xtcp_store_ts_recent(xsk, rx);
 
 	if (th->syn) {
+syn_challenge:
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_INERRS);
-		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_CHALLENGEACKS);
-		xtcp_send_ack(sk);	/* challenge ACK */
+		xtcp_send_challenge_ack(sk);
 		goto discard;
 	}
 	return true;

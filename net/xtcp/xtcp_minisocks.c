@@ -217,6 +217,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->tstamp_ok = req->tstamp_ok;
 	newxsk->ts_recent = req->ts_recent;
 	newxsk->ts_recent_stamp = ktime_get_seconds();
+	newxsk->last_oow_ack_time = 0;
 	newxsk->tsoffset = req->ts_off;
 	newxsk->sack_ok = req->sack_ok;
 	newxsk->wscale_ok = req->wscale_ok;
@@ -264,7 +265,10 @@ struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
 	if (!(tcb->seq == s_win ||
 	      (after(tcb->end_seq, s_win) && before(tcb->seq, e_win)) ||
 	      (tcb->seq == e_win && tcb->seq == tcb->end_seq))) {
-		if (!th->rst)
+		if (!th->rst &&
+		    !xtcp_oow_rate_limited(sock_net(sk), skb,
+					   XTCP_MIB_ACKSKIPPEDSYNRECV,
+					   &req->last_oow_ack_time))
 			xtcp_reqsk_send_ack(sk, skb, req);
 		return NULL;
 	}
@@ -414,6 +418,7 @@ void xtcp_time_wait(struct sock *sk, int state, int timeo)
 	tws->rcv_wscale = xsk->rcv_wscale;
 	tws->ts_recent = xsk->ts_recent;
 	tws->ts_recent_stamp = xsk->ts_recent_stamp;
+	tws->last_oow_ack_time = 0;
 	tws->ts_off = xsk->tsoffset;
 	tws->tstamp_ok = xsk->tstamp_ok;
 	timer_setup(&tws->timer, xtcp_tw_timer_handler, TIMER_PINNED);
@@ -475,8 +480,12 @@ int xtcp_timewait_state_process(struct sock *tw, struct sk_buff *skb)
 		return XTCP_TW_SYN;
 	}
 	if (tcb->seq != tcb->end_seq || th->syn) {
-		/* a retransmitted FIN, or junk: ACK again */
+		/* a retransmitted FIN, or junk: ACK again, rate limited */
 		mod_timer(&tws->timer, jiffies + XTCP_TIMEWAIT_LEN);
+		if (xtcp_oow_rate_limited(sock_net(tw), skb,
+					  XTCP_MIB_ACKSKIPPEDTIMEWAIT,
+					  &tws->last_oow_ack_time))
+			return XTCP_TW_SUCCESS;
 		return XTCP_TW_ACK;
 	}
 	return XTCP_TW_SUCCESS;

@@ -133,6 +133,11 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_FASTRETRANS]		= "TCPFastRetrans",
 	[XTCP_MIB_PAWSDROPS]		= "PAWSEstabRejected",
 	[XTCP_MIB_OFODROPS]		= "TCPOFODrop",
+	[XTCP_MIB_ACKSKIPPEDSYNRECV]	= "TCPACKSkippedSynRecv",
+	[XTCP_MIB_ACKSKIPPEDPAWS]	= "TCPACKSkippedPAWS",
+	[XTCP_MIB_ACKSKIPPEDSEQ]	= "TCPACKSkippedSeq",
+	[XTCP_MIB_ACKSKIPPEDTIMEWAIT]	= "TCPACKSkippedTimeWait",
+	[XTCP_MIB_ACKSKIPPEDCHALLENGE]	= "TCPACKSkippedChallenge",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */
