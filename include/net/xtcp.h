@@ -346,6 +346,11 @@ struct xtcp_sysctl {
 struct xtcp_net {
 	struct net			*net;
 
+	/* keys the bind and listening hashes, so that the chains a port
+	 * falls in cannot be foreseen; set once at netns init
+	 */
+	u32				hash_rnd;
+
 	/* bind table */
 	struct xtcp_bind_hashbucket	*bhash;
 	struct mutex			bind_mutex;	/* creates/unlinks */

@@ -11,6 +11,7 @@
  * The listening hash has one lock per chain (BH); lookups use RCU.
  */
 
+#include <linux/jhash.h>
 #include <linux/random.h>
 #include <linux/siphash.h>
 #include <linux/slab.h>
@@ -23,10 +24,18 @@
 
 static struct kmem_cache *xtcp_bind_bucket_cachep;
 
+/* The bind and listening hashes are keyed by port (and the netns's
+ * secret, against chains made long on purpose).
+ */
+static u32 xtcp_port_hash(const struct xtcp_net *xn, unsigned short port)
+{
+	return jhash_1word(port, xn->hash_rnd);
+}
+
 static struct xtcp_bind_hashbucket *xtcp_bhash_head(struct xtcp_net *xn,
 						    unsigned short port)
 {
-	return &xn->bhash[port & (XTCP_BHASH_SIZE - 1)];
+	return &xn->bhash[xtcp_port_hash(xn, port) & (XTCP_BHASH_SIZE - 1)];
 }
 
 /* Caller holds the chain lock. */
@@ -448,7 +457,7 @@ void xtcp_inet_put_port(struct sock *sk)
 static struct xtcp_listen_hashbucket *xtcp_lhash_head(struct xtcp_net *xn,
 						      unsigned short port)
 {
-	return &xn->lhash[port & (XTCP_LHASH_SIZE - 1)];
+	return &xn->lhash[xtcp_port_hash(xn, port) & (XTCP_LHASH_SIZE - 1)];
 }
 
 /* The twin of inet_hash()/__inet_hash() for listeners: link @sk into the
@@ -872,6 +881,7 @@ int xtcp_hashtables_net_init(struct xtcp_net *xn)
 {
 	int i;
 
+	xn->hash_rnd = get_random_u32();
 	xn->bhash = kvcalloc(XTCP_BHASH_SIZE, sizeof(*xn->bhash), GFP_KERNEL);
 	if (!xn->bhash)
 		goto err;
