@@ -2,7 +2,7 @@
 #
 # XTCP: build, test and demo.  See README.
 #
-#   make            build xtcp.ko and the selftests
+#   make            build xtcp.ko, the selftests and the preload library
 #   make check      run the whole suite in a VM on Debian's 6.1 kernel
 #   make check KERNEL=debug [FAILSLAB=1] [TESTS="xtcp_bind ..."]
 #                   the same on the debug kernel (KASAN, lockdep, kmemleak)
@@ -55,10 +55,17 @@ XTCP_DEBUG_FLAG = $(if $(filter 1 y yes,$(XTCP_DEBUG)),CONFIG_XTCP_DEBUG=y)
 KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(XTCP_DEBUG_FLAG)
 KO = $(MODDIR)/net/xtcp/xtcp.ko
 
-.PHONY: all module selftests check check-detectors demo deps deps-check \
-	debug-kernel style sparse clean
+.PHONY: all module selftests preload check check-detectors demo deps \
+	deps-check debug-kernel style sparse clean
 
-all: module selftests
+all: module selftests preload
+
+# The LD_PRELOAD library of scripts/xtcp_run.
+PRELOAD = build/libxtcp_preload.so
+preload: $(PRELOAD)
+$(PRELOAD): scripts/xtcp_preload.c
+	@mkdir -p build
+	$(CC) -O2 -g -Wall -Wextra -Werror -fPIC -shared -o $@ $< -ldl -pthread
 
 # Install what is missing; cheap when nothing is.
 deps:
@@ -89,7 +96,7 @@ endif
 selftests: deps-check
 	$(MAKE) -C selftests
 
-check: module selftests
+check: module selftests preload
 ifeq ($(KERNEL),stock)
 	scripts/check $(TESTS)
 else
@@ -102,7 +109,7 @@ check-detectors: selftests
 	$(MAKE) module KERNEL=debug
 	scripts/check-detectors
 
-demo: module selftests
+demo: module selftests preload
 	scripts/demo
 
 style: deps-check
@@ -116,4 +123,4 @@ sparse: deps-check
 clean:
 	-$(MAKE) -C $(STOCK_KDIR) M=$(TOP) clean
 	$(MAKE) -C selftests clean
-	rm -rf .sparse.log build/debug build/kmemleak.log
+	rm -rf .sparse.log build/debug build/kmemleak.log $(PRELOAD)
