@@ -60,6 +60,7 @@
 #include <linux/xtcp.h>
 
 #include "kselftest_harness.h"
+#include "xtcp_family.h"
 
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -82,32 +83,6 @@
 /* ------------------------------------------------------------------ */
 /* Families                                                            */
 /* ------------------------------------------------------------------ */
-
-static inline int xtcp_family(void)
-{
-	static int fam = -1;
-	const char *env;
-	FILE *f;
-
-	if (fam >= 0)
-		return fam;
-	env = getenv("XTCP_FAMILY");
-	if (env && *env) {
-		fam = atoi(env);
-		return fam;
-	}
-	f = fopen("/sys/module/xtcp/parameters/family", "r");
-	if (f) {
-		int v;
-
-		if (fscanf(f, "%d", &v) == 1 && v > 0)
-			fam = v;
-		fclose(f);
-	}
-	if (fam < 0)
-		fam = AF_XTCP;
-	return fam;
-}
 
 static inline bool xtcp_is_inet_selfcheck(void)
 {

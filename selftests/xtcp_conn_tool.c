@@ -54,7 +54,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <linux/xtcp.h>
+#include "xtcp_family.h"
 
 #define BUFSZ	(256 * 1024)
 
@@ -261,23 +261,6 @@ static void die(const char *what)
 	printf("error %s %s\n", what, ename(errno));
 	fflush(stdout);
 	exit(1);
-}
-
-static int xtcp_family(void)
-{
-	const char *env = getenv("XTCP_FAMILY");
-	FILE *f;
-	int v = AF_XTCP;
-
-	if (env && *env)
-		return atoi(env);
-	f = fopen("/sys/module/xtcp/parameters/family", "r");
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1 || v <= 0)
-			v = AF_XTCP;
-		fclose(f);
-	}
-	return v;
 }
 
 static void parse_addr(const char *s, struct sockaddr_in *a)
