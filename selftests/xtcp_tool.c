@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <linux/xtcp.h>
+#include "xtcp_family.h"
 
 static volatile sig_atomic_t stop;
 
@@ -62,24 +62,6 @@ static const char *ename(int e)
 		return n;
 	snprintf(buf, sizeof(buf), "E%d", e);
 	return buf;
-}
-
-static int xtcp_family(void)
-{
-	const char *env = getenv("XTCP_FAMILY");
-	FILE *f;
-	int v = AF_XTCP;
-
-	if (env && *env)
-		return atoi(env);
-	f = fopen("/sys/module/xtcp/parameters/family", "r");
-
-	if (f) {
-		if (fscanf(f, "%d", &v) != 1)
-			v = AF_XTCP;
-		fclose(f);
-	}
-	return v;
 }
 
 static void usage(void)
