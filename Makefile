@@ -9,6 +9,7 @@
 #   make check-detectors   prove the debug pass catches a leak, a lock
 #                   inversion and an out-of-bounds read
 #   make demo       boot, insmod, show XTCP at work
+#   make bench      XTCP against stock TCP, in one VM run (scripts/bench)
 #   make deps       install the Debian packages the project needs
 #   make style      checkpatch.pl --strict over the module and headers
 #   make sparse     rebuild the module under sparse (C=2) and W=1
@@ -55,7 +56,7 @@ XTCP_DEBUG_FLAG = $(if $(filter 1 y yes,$(XTCP_DEBUG)),CONFIG_XTCP_DEBUG=y)
 KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(XTCP_DEBUG_FLAG)
 KO = $(MODDIR)/net/xtcp/xtcp.ko
 
-.PHONY: all module selftests preload check check-detectors demo deps \
+.PHONY: all module selftests preload check check-detectors demo bench deps \
 	deps-check debug-kernel style sparse clean
 
 all: module selftests preload
@@ -111,6 +112,10 @@ check-detectors: selftests
 
 demo: module selftests preload
 	scripts/demo
+
+# XTCP against stock TCP in one VM run: results/bench-DATE/table.md
+bench: module selftests preload
+	scripts/bench
 
 style: deps-check
 	scripts/style
