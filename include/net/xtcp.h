@@ -21,7 +21,9 @@
 #include <linux/workqueue.h>
 #include <net/inet_connection_sock.h>
 #include <net/netns/generic.h>
-/* wire constants (TCPHDR_*, TCPOPT_*) and before()/after() only */
+/* wire constants (TCPHDR_*, TCPOPT_*), before()/after() and struct
+ * tcp_sack_block only
+ */
 #include <net/tcp.h>
 #include <net/sock.h>
 
@@ -109,6 +111,20 @@ struct xtcp_sock {
 	u32	rcv_wnd;	/* current receiver window */
 	u32	window_clamp;	/* largest window to advertise */
 	u32	rcv_isn;
+	/* Data beyond rcv_nxt, keyed by sequence number and charged to
+	 * sk_rmem_alloc (skb_set_owner_r()); @ooo_last_skb is the skb of
+	 * the highest sequence, NULL when the tree is empty.
+	 */
+	struct rb_root	out_of_order_queue;
+	struct sk_buff	*ooo_last_skb;
+	/* What our ACKs report when sack_ok: the blocks of the out-of-order
+	 * queue, most recent first (RFC 2018), and a duplicate segment
+	 * (RFC 2883 D-SACK) in the next ACK while @dsack is set.
+	 */
+	struct tcp_sack_block	duplicate_sack[1];
+	struct tcp_sack_block	selective_acks[4];
+	u8	num_sacks;	/* selective_acks in use */
+	u8	dsack : 1;
 
 	/* send side */
 	u32	snd_una;	/* first byte we want an ack for */
@@ -314,6 +330,19 @@ enum {
 	XTCP_MIB_ACKSKIPPEDSEQ,
 	XTCP_MIB_ACKSKIPPEDTIMEWAIT,
 	XTCP_MIB_ACKSKIPPEDCHALLENGE,
+	/* the receive side (TcpExt names) */
+	XTCP_MIB_OFOQUEUE,
+	XTCP_MIB_OFOMERGE,
+	XTCP_MIB_OFOPRUNED,
+	XTCP_MIB_RCVPRUNED,
+	XTCP_MIB_PRUNECALLED,
+	XTCP_MIB_RCVCOLLAPSED,
+	XTCP_MIB_RCVCOALESCE,
+	XTCP_MIB_RCVQDROP,
+	XTCP_MIB_ZEROWINDOWDROP,
+	XTCP_MIB_DELAYEDACKLOST,
+	XTCP_MIB_DSACKOLDSENT,
+	XTCP_MIB_DSACKOFOSENT,
 	__XTCP_MIB_MAX
 };
 
@@ -535,6 +564,8 @@ void xtcp_init_buffer_space(struct sock *sk);
 void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
 bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   int mib_idx, u32 *last_oow_ack_time);
+void xtcp_ofo_init(struct sock *sk);
+void xtcp_ofo_purge(struct sock *sk);
 
 /* xtcp_minisocks.c */
 int xtcp_minisocks_init(void);

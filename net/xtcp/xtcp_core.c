@@ -299,6 +299,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 
 	xtcp_clear_xmit_timers(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_ofo_purge(sk);
 	xtcp_write_queue_purge(sk);
 	WRITE_ONCE(xsk->copied_seq, xsk->rcv_nxt);
 
@@ -347,6 +348,7 @@ void xtcp_destroy_sock(struct sock *sk)
 	xtcp_clear_xmit_timers(sk);
 	xtcp_write_queue_purge(sk);
 	__skb_queue_purge(&sk->sk_receive_queue);
+	xtcp_ofo_purge(sk);
 	if (xtcp_sk(sk)->bind_hash)
 		xtcp_inet_put_port(sk);
 }
@@ -844,6 +846,7 @@ int xtcp_init_sock(struct sock *sk)
 	xtcp_accept_queue_init(&xsk->accept_queue);
 	atomic_set(&xsk->syn_qlen, 0);
 	xtcp_init_xmit_timers(sk);
+	xtcp_ofo_init(sk);
 	inet_csk(sk)->icsk_rto = XTCP_TIMEOUT_INIT;
 	xsk->snd_cwnd = XTCP_INIT_CWND;
 	xsk->snd_ssthresh = U32_MAX;

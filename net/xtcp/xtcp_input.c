@@ -5,8 +5,8 @@
  * Segments reach xtcp_rcv_state_process() with the sock locked (the
  * socket lock, or bh_lock_sock() while the user does not own it), with
  * skb->data at the TCP header and XTCP_SKB_CB() filled in by
- * xtcp_v4_rcv().  Out-of-order segments are dropped and answered with a
- * duplicate ACK; the sender's retransmission fills the hole.
+ * xtcp_v4_rcv().  Out-of-order segments wait in an rbtree until the
+ * hole before them fills, and the ACKs report them in SACK blocks.
  */
 
 #include <linux/tcp.h>
@@ -332,9 +332,544 @@ static bool xtcp_fin_acked(const struct sock *sk)
 	       skb_queue_empty(&sk->sk_write_queue);
 }
 
+/* ---------------------------------------------------------------------
+ * The receive side: in-order data, the out-of-order queue, the SACK and
+ * D-SACK blocks our ACKs carry, and the receive memory bounds.  All of
+ * it runs under the socket lock, with the segment's TCP header pulled.
+ *
+ * Memory: every queued skb is charged to sk_rmem_alloc by
+ * skb_set_owner_r().  xtcp_prot has no memory_allocated or sysctl_mem,
+ * so sk_rmem_schedule() always grants and sk_mem_charge() does nothing:
+ * the bound is sk_rcvbuf alone, checked as tcp_try_rmem_schedule()
+ * checks it.
+ */
+
+#define XTCP_MAX_QUICKACKS	16	/* TCP_MAX_QUICKACKS */
+#define XTCP_NUM_SACKS		4
+
+/* A segment we do not keep: counted on the sock as Linux counts them. */
+static void xtcp_drop(struct sock *sk, struct sk_buff *skb)
+{
+	sk_drops_add(sk, skb);
+	kfree_skb(skb);
+}
+
+/* An empty out-of-order queue and no SACK state to report. */
+void xtcp_ofo_init(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	xsk->out_of_order_queue = RB_ROOT;
+	xsk->ooo_last_skb = NULL;
+	xsk->num_sacks = 0;
+	xsk->dsack = 0;
+}
+
+/* Free the out-of-order queue (the twin of skb_rbtree_purge() on it) and
+ * forget the SACK blocks that described it.
+ */
+void xtcp_ofo_purge(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct rb_node *p = rb_first(&xsk->out_of_order_queue);
+
+	while (p) {
+		struct sk_buff *skb = rb_to_skb(p);
+
+		p = rb_next(p);
+		rb_erase(&skb->rbnode, &xsk->out_of_order_queue);
+		kfree_skb(skb);
+	}
+	xtcp_ofo_init(sk);
+}
+
+/* The twin of tcp_enter_quickack_mode(): ACK the next data segments at
+ * once, as many as half the window holds, between 2 and @max.
+ */
+static void xtcp_enter_quickack_mode(struct sock *sk, unsigned int max)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	unsigned int quick;
+
+	quick = xsk->rcv_wnd / (2 * max_t(u32, xsk->rcv_mss, 1));
+	quick = clamp(quick, 2U, max);
+	if (quick > icsk->icsk_ack.quick)
+		icsk->icsk_ack.quick = quick;
+}
+
+/* The twin of __tcp_ack_snd_check(), after in-order data: ACK at once
+ * when asked to, when more than a full segment is unacked (every second
+ * one), when the window runs short, while data waits out of order, or
+ * in quickack mode; else after the delayed-ACK timeout.
+ */
+static void xtcp_ack_snd_check(struct sock *sk, bool now)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (now || xsk->rcv_nxt - xsk->rcv_wup > xsk->rcv_mss ||
+	    xtcp_receive_window(xsk) < 2 * xsk->rcv_mss ||
+	    !RB_EMPTY_ROOT(&xsk->out_of_order_queue)) {
+		xtcp_send_ack(sk);
+	} else if (icsk->icsk_ack.quick) {
+		icsk->icsk_ack.quick--;
+		xtcp_send_ack(sk);
+	} else {
+		xtcp_delack_timer_arm(sk);
+	}
+}
+
+/* Grow block @sp by [@seq, @end_seq) when they overlap or touch: the
+ * twin of tcp_sack_extend().
+ */
+static bool xtcp_sack_extend(struct tcp_sack_block *sp, u32 seq, u32 end_seq)
+{
+	if (after(seq, sp->end_seq) || after(sp->start_seq, end_seq))
+		return false;
+	if (before(seq, sp->start_seq))
+		sp->start_seq = seq;
+	if (after(end_seq, sp->end_seq))
+		sp->end_seq = end_seq;
+	return true;
+}
+
+/* The twin of tcp_dsack_set(): the next ACK reports [@seq, @end_seq) as
+ * received twice (RFC 2883).  net.ipv4.tcp_dsack is shared with stock
+ * TCP.
+ */
+static void xtcp_dsack_set(struct sock *sk, u32 seq, u32 end_seq)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!xsk->sack_ok || !READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_dsack))
+		return;
+	XTCP_INC_STATS(sock_net(sk), before(seq, xsk->rcv_nxt) ?
+				     XTCP_MIB_DSACKOLDSENT :
+				     XTCP_MIB_DSACKOFOSENT);
+	xsk->dsack = 1;
+	xsk->duplicate_sack[0].start_seq = seq;
+	xsk->duplicate_sack[0].end_seq = end_seq;
+}
+
+/* The twin of tcp_dsack_extend(). */
+static void xtcp_dsack_extend(struct sock *sk, u32 seq, u32 end_seq)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (xsk->dsack)
+		xtcp_sack_extend(xsk->duplicate_sack, seq, end_seq);
+	else
+		xtcp_dsack_set(sk, seq, end_seq);
+}
+
+/* The twin of tcp_send_dupack(): answer a segment that is not
+ * acceptable; old data is a lost ACK, reported by D-SACK.
+ */
+static void xtcp_send_dupack(struct sock *sk, const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (tcb->end_seq != tcb->seq && before(tcb->seq, xsk->rcv_nxt)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKLOST);
+		xtcp_enter_quickack_mode(sk, XTCP_MAX_QUICKACKS);
+		xtcp_dsack_set(sk, tcb->seq, after(tcb->end_seq, xsk->rcv_nxt) ?
+					     xsk->rcv_nxt : tcb->end_seq);
+	}
+	xtcp_send_ack(sk);
+}
+
+/* Block 0 just grew: merge the blocks it now reaches into it (the twin
+ * of tcp_sack_maybe_coalesce()).
+ */
+static void xtcp_sack_maybe_coalesce(struct xtcp_sock *xsk)
+{
+	struct tcp_sack_block *sp = xsk->selective_acks;
+	int i = 1;
+
+	while (i < xsk->num_sacks) {
+		if (!xtcp_sack_extend(&sp[0], sp[i].start_seq, sp[i].end_seq)) {
+			i++;
+			continue;
+		}
+		xsk->num_sacks--;
+		memmove(&sp[i], &sp[i + 1], (xsk->num_sacks - i) * sizeof(*sp));
+	}
+}
+
+/* The twin of tcp_sack_new_ofo_skb(): [@seq, @end_seq) joined the
+ * out-of-order queue.  The block that holds it moves first (RFC 2018:
+ * the most recent first); a new block pushes the oldest out when all
+ * four are used.
+ */
+static void xtcp_sack_new_ofo_skb(struct sock *sk, u32 seq, u32 end_seq)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct tcp_sack_block *sp = xsk->selective_acks;
+	struct tcp_sack_block blk;
+	int i, keep;
+
+	for (i = 0; i < xsk->num_sacks; i++) {
+		if (!xtcp_sack_extend(&sp[i], seq, end_seq))
+			continue;
+		blk = sp[i];
+		memmove(&sp[1], &sp[0], i * sizeof(*sp));
+		sp[0] = blk;
+		xtcp_sack_maybe_coalesce(xsk);
+		return;
+	}
+	keep = min_t(int, xsk->num_sacks, XTCP_NUM_SACKS - 1);
+	memmove(&sp[1], &sp[0], keep * sizeof(*sp));
+	sp[0].start_seq = seq;
+	sp[0].end_seq = end_seq;
+	xsk->num_sacks = keep + 1;
+}
+
+/* The twin of tcp_sack_remove(): rcv_nxt advanced; the blocks it covers
+ * are acked now.
+ */
+static void xtcp_sack_remove(struct xtcp_sock *xsk)
+{
+	struct tcp_sack_block *sp = xsk->selective_acks;
+	int i = 0;
+
+	if (RB_EMPTY_ROOT(&xsk->out_of_order_queue)) {
+		xsk->num_sacks = 0;
+		return;
+	}
+	while (i < xsk->num_sacks) {
+		if (before(xsk->rcv_nxt, sp[i].start_seq)) {
+			i++;
+			continue;
+		}
+		/* a block is contiguous data: rcv_nxt passed all of it */
+		WARN_ON_ONCE(before(xsk->rcv_nxt, sp[i].end_seq));
+		xsk->num_sacks--;
+		memmove(&sp[i], &sp[i + 1], (xsk->num_sacks - i) * sizeof(*sp));
+	}
+}
+
+/* The twin of tcp_try_coalesce(): append @from's data to @to, which it
+ * follows exactly, when skb_try_coalesce() can do it cheaply.  Returns
+ * true when @from is to be freed with kfree_skb_partial(); @to keeps its
+ * charge plus the difference.  Never past a FIN.
+ */
+static bool xtcp_try_coalesce(struct sock *sk, struct sk_buff *to,
+			      struct sk_buff *from, bool *fragstolen)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(to);
+	int delta;
+
+	*fragstolen = false;
+	if (XTCP_SKB_CB(from)->seq != tcb->end_seq ||
+	    (tcb->tcp_flags & TCPHDR_FIN))
+		return false;
+	if (!skb_try_coalesce(to, from, fragstolen, &delta))
+		return false;
+	atomic_add(delta, &sk->sk_rmem_alloc);
+	sk_mem_charge(sk, delta);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVCOALESCE);
+	tcb->end_seq = XTCP_SKB_CB(from)->end_seq;
+	tcb->ack_seq = XTCP_SKB_CB(from)->ack_seq;
+	tcb->tcp_flags |= XTCP_SKB_CB(from)->tcp_flags;
+	return true;
+}
+
+/* The twin of tcp_queue_rcv(): in-order @skb (charged to the sock
+ * already when @charged) joins the receive queue, merged into its tail
+ * if it can be, and rcv_nxt moves past it.  A FIN without data is not
+ * queued.  Consumes @skb.
+ */
+static void xtcp_queue_rcv(struct sock *sk, struct sk_buff *skb, bool charged)
+{
+	struct sk_buff *tail = skb_peek_tail(&sk->sk_receive_queue);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	bool fragstolen;
+
+	WRITE_ONCE(xsk->rcv_nxt, XTCP_SKB_CB(skb)->end_seq);
+	if (tail && xtcp_try_coalesce(sk, tail, skb, &fragstolen)) {
+		kfree_skb_partial(skb, fragstolen);
+		return;
+	}
+	if (!skb->len) {
+		__kfree_skb(skb);
+		return;
+	}
+	if (!charged)
+		skb_set_owner_r(skb, sk);
+	__skb_queue_tail(&sk->sk_receive_queue, skb);
+}
+
+/* The next skb of the receive queue @list, or of the out-of-order tree
+ * when @list is NULL.
+ */
+static struct sk_buff *xtcp_skb_next(struct sk_buff *skb,
+				     struct sk_buff_head *list)
+{
+	if (list)
+		return skb_queue_is_last(list, skb) ? NULL : skb->next;
+	return skb_rb_next(skb);
+}
+
+/* Unlink and free @skb, whose data was copied; returns the next one. */
+static struct sk_buff *xtcp_collapse_one(struct sock *sk, struct sk_buff *skb,
+					 struct sk_buff_head *list,
+					 struct rb_root *root)
+{
+	struct sk_buff *next = xtcp_skb_next(skb, list);
+
+	if (list)
+		__skb_unlink(skb, list);
+	else
+		rb_erase(&skb->rbnode, root);
+	__kfree_skb(skb);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVCOLLAPSED);
+	return next;
+}
+
+/* Put @skb in the out-of-order tree by its sequence number. */
+static void xtcp_rbtree_insert(struct rb_root *root, struct sk_buff *skb)
+{
+	struct rb_node **p = &root->rb_node, *parent = NULL;
+
+	while (*p) {
+		parent = *p;
+		if (before(XTCP_SKB_CB(skb)->seq,
+			   XTCP_SKB_CB(rb_to_skb(parent))->seq))
+			p = &parent->rb_left;
+		else
+			p = &parent->rb_right;
+	}
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, root);
+}
+
+/* An skb whose memory holds much more than its data (the window counts
+ * half the buffer as data, so: truesize above twice the length).
+ */
+static bool xtcp_skb_bloated(const struct sk_buff *skb)
+{
+	return skb->truesize / 2 > skb->len;
+}
+
+/* The twin of tcp_collapse(): the contiguous data [@start, @end) held by
+ * @head and the skbs after it, up to @tail (excluded; NULL: the end), of
+ * the receive queue @list or (@list NULL) the out-of-order tree @root.
+ * Leading skbs that are compact and do not overlap the next one are
+ * left alone; from the first other one on, the data is copied into
+ * compact skbs of a page, and the originals are freed.  An skb with a
+ * FIN ends the copy, and is kept.
+ */
+static void xtcp_collapse(struct sock *sk, struct sk_buff_head *list,
+			  struct rb_root *root, struct sk_buff *head,
+			  struct sk_buff *tail, u32 start, u32 end)
+{
+	struct sk_buff *skb = head, *next, *nskb;
+	struct sk_buff_head fresh;
+
+	/* where copying starts to pay */
+	while (skb && skb != tail) {
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+		next = xtcp_skb_next(skb, list);
+		if (!before(start, tcb->end_seq)) {
+			/* nothing new in it (it happens in the tree) */
+			skb = xtcp_collapse_one(sk, skb, list, root);
+			continue;
+		}
+		if (tcb->tcp_flags & TCPHDR_FIN)
+			return;
+		if (xtcp_skb_bloated(skb) || before(tcb->seq, start) ||
+		    (next && next != tail &&
+		     tcb->end_seq != XTCP_SKB_CB(next)->seq))
+			break;
+		start = tcb->end_seq;
+		skb = next;
+	}
+	if (!skb || skb == tail)
+		return;
+
+	__skb_queue_head_init(&fresh);
+	while (before(start, end)) {
+		int room = min_t(int, SKB_MAX_ORDER(0, 0), end - start);
+
+		nskb = alloc_skb(room, GFP_ATOMIC | __GFP_NOWARN);
+		if (!nskb)
+			break;
+		memcpy(nskb->cb, skb->cb, sizeof(skb->cb));
+		XTCP_SKB_CB(nskb)->seq = start;
+		XTCP_SKB_CB(nskb)->end_seq = start;
+		XTCP_SKB_CB(nskb)->tcp_flags &= ~TCPHDR_FIN;
+		if (list)
+			__skb_queue_before(list, skb, nskb);
+		else
+			__skb_queue_tail(&fresh, nskb);	/* into the tree later */
+		skb_set_owner_r(nskb, sk);
+
+		while (room > 0) {
+			u32 offset = start - XTCP_SKB_CB(skb)->seq;
+			int size = min_t(int, room, (int)skb->len - (int)offset);
+
+			if (WARN_ON_ONCE(after(XTCP_SKB_CB(skb)->seq, start)))
+				goto out;
+			if (size > 0) {
+				if (WARN_ON_ONCE(skb_copy_bits(skb, offset,
+							       skb_put(nskb, size),
+							       size)))
+					goto out;
+				XTCP_SKB_CB(nskb)->end_seq += size;
+				room -= size;
+				start += size;
+			}
+			if (before(start, XTCP_SKB_CB(skb)->seq + skb->len))
+				continue;
+			skb = xtcp_collapse_one(sk, skb, list, root);
+			if (!skb || skb == tail ||
+			    (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN))
+				goto out;
+		}
+	}
+out:
+	while ((nskb = __skb_dequeue(&fresh)) != NULL)
+		xtcp_rbtree_insert(root, nskb);
+}
+
+/* The twin of tcp_collapse_ofo_queue(): collapse each run of contiguous
+ * or overlapping skbs of the out-of-order tree; single small skbs are
+ * not worth a copy.
+ */
+static void xtcp_collapse_ofo_queue(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb, *head;
+	u32 range_truesize, sum_tiny = 0;
+	u32 start, end;
+
+	skb = skb_rb_first(&xsk->out_of_order_queue);
+	while (skb) {
+		head = skb;
+		start = XTCP_SKB_CB(skb)->seq;
+		end = XTCP_SKB_CB(skb)->end_seq;
+		range_truesize = skb->truesize;
+		for (skb = skb_rb_next(skb); skb; skb = skb_rb_next(skb)) {
+			struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+			if (after(tcb->seq, end) || before(tcb->end_seq, start))
+				break;
+			range_truesize += skb->truesize;
+			if (before(tcb->seq, start))
+				start = tcb->seq;
+			if (after(tcb->end_seq, end))
+				end = tcb->end_seq;
+		}
+		if (range_truesize != head->truesize ||
+		    end - start >= SKB_WITH_OVERHEAD(PAGE_SIZE)) {
+			xtcp_collapse(sk, NULL, &xsk->out_of_order_queue, head,
+				      skb, start, end);
+		} else {
+			sum_tiny += range_truesize;
+			if (sum_tiny > READ_ONCE(sk->sk_rcvbuf) >> 3)
+				break;
+		}
+	}
+	xsk->ooo_last_skb = skb_rb_last(&xsk->out_of_order_queue);
+}
+
+/* The twin of tcp_prune_ofo_queue(): free out-of-order data from the
+ * highest sequence down, an eighth of the buffer at a time, until the
+ * sock is within its buffer: what is nearest rcv_nxt has the best chance
+ * to be used soon.  Returns false when the queue was empty.
+ */
+static bool xtcp_prune_ofo_queue(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct rb_node *node, *prev;
+	int goal;
+
+	if (RB_EMPTY_ROOT(&xsk->out_of_order_queue))
+		return false;
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOPRUNED);
+	goal = READ_ONCE(sk->sk_rcvbuf) >> 3;
+	node = &xsk->ooo_last_skb->rbnode;
+	do {
+		struct sk_buff *skb = rb_to_skb(node);
+
+		prev = rb_prev(node);
+		rb_erase(node, &xsk->out_of_order_queue);
+		goal -= skb->truesize;
+		xtcp_drop(sk, skb);
+		if (!prev || goal <= 0) {
+			if (atomic_read(&sk->sk_rmem_alloc) <=
+			    READ_ONCE(sk->sk_rcvbuf))
+				break;
+			goal = READ_ONCE(sk->sk_rcvbuf) >> 3;
+		}
+		node = prev;
+	} while (node);
+	xsk->ooo_last_skb = rb_to_skb(prev);
+	/* the blocks may name what is gone: start them over */
+	xsk->num_sacks = 0;
+	xsk->dsack = 0;
+	return true;
+}
+
+/* The twin of tcp_prune_queue(): the sock is over its receive buffer.
+ * Collapse the queues first, then drop out-of-order data.  Returns -1
+ * when even that did not bring it within the buffer: the caller drops
+ * the segment (the sender will send it again).  Unlike 6.1's
+ * tcp_clamp_window(), the buffer is never grown here: XTCP has no
+ * tcp_mem-like global limit to stop that.
+ */
+static int xtcp_prune_queue(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNECALLED);
+	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
+		return 0;
+
+	xtcp_collapse_ofo_queue(sk);
+	if (!skb_queue_empty(&sk->sk_receive_queue))
+		xtcp_collapse(sk, &sk->sk_receive_queue, NULL,
+			      skb_peek(&sk->sk_receive_queue), NULL,
+			      xsk->copied_seq, xsk->rcv_nxt);
+	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
+		return 0;
+
+	xtcp_prune_ofo_queue(sk);
+	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
+		return 0;
+
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVPRUNED);
+	return -1;
+}
+
+/* The twin of tcp_try_rmem_schedule(): room for @size more bytes of
+ * receive memory?  0 when yes, after pruning if need be.
+ */
+static int xtcp_try_rmem_schedule(struct sock *sk, struct sk_buff *skb,
+				  unsigned int size)
+{
+	if (atomic_read(&sk->sk_rmem_alloc) <= READ_ONCE(sk->sk_rcvbuf) &&
+	    sk_rmem_schedule(sk, skb, size))
+		return 0;
+	if (xtcp_prune_queue(sk) < 0)
+		return -1;
+	while (!sk_rmem_schedule(sk, skb, size)) {
+		if (!xtcp_prune_ofo_queue(sk))
+			return -1;
+	}
+	return 0;
+}
+
 /* The twin of tcp_fin(): the peer closed its side. */
 static void xtcp_fin(struct sock *sk)
 {
+	/* nothing after the FIN is data: what waits out of order goes */
+	xtcp_ofo_purge(sk);
+
 	WRITE_ONCE(sk->sk_shutdown, sk->sk_shutdown | RCV_SHUTDOWN);
 	sock_set_flag(sk, SOCK_DONE);
 
@@ -366,70 +901,254 @@ static void xtcp_fin(struct sock *sk)
 	}
 }
 
-/* The twin of tcp_data_queue(): in-order data goes to the receive queue;
- * anything else is dropped with a duplicate ACK.  Consumes @skb.
+/* The twin of tcp_ofo_queue(): move what the out-of-order queue holds
+ * at rcv_nxt to the receive queue, D-SACKing what arrived twice.
+ * Returns true when a FIN came in order (xtcp_fin() has ACKed it).
+ */
+static bool xtcp_ofo_queue(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 dsack_high = xsk->rcv_nxt;
+	struct rb_node *p;
+
+	p = rb_first(&xsk->out_of_order_queue);
+	while (p) {
+		struct sk_buff *skb = rb_to_skb(p);
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+		if (after(tcb->seq, xsk->rcv_nxt))
+			break;
+		if (before(tcb->seq, dsack_high))
+			xtcp_dsack_extend(sk, tcb->seq,
+					  before(tcb->end_seq, dsack_high) ?
+					  tcb->end_seq : dsack_high);
+		p = rb_next(p);
+		rb_erase(&skb->rbnode, &xsk->out_of_order_queue);
+		if (!after(tcb->end_seq, xsk->rcv_nxt)) {
+			/* all of it came in order meanwhile */
+			xtcp_drop(sk, skb);
+			continue;
+		}
+		if (tcb->tcp_flags & TCPHDR_FIN) {
+			xtcp_queue_rcv(sk, skb, true);
+			/* purges the rest of the tree */
+			xtcp_fin(sk);
+			return true;
+		}
+		xtcp_queue_rcv(sk, skb, true);
+	}
+	return false;
+}
+
+/* The twin of tcp_data_queue_ofo(): @skb starts beyond rcv_nxt, within
+ * the window.  It joins the tree unless the buffer is full: a segment
+ * the tree holds entirely already is dropped (D-SACK), one that starts
+ * where another does and covers it replaces it, one that covers later
+ * ones replaces them, partial overlaps stay (the data read is the lower
+ * skb's); one that follows another exactly is merged into it.  Returns
+ * false when it was dropped for memory.
+ */
+static bool xtcp_data_queue_ofo(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct rb_root *root = &xsk->out_of_order_queue;
+	u32 seq = XTCP_SKB_CB(skb)->seq, end_seq = XTCP_SKB_CB(skb)->end_seq;
+	struct rb_node **p, *parent;
+	struct sk_buff *skb1;
+	bool fragstolen;
+
+	if (xtcp_try_rmem_schedule(sk, skb, skb->truesize)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFODROPS);
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
+		xtcp_drop(sk, skb);
+		return false;
+	}
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOQUEUE);
+
+	if (RB_EMPTY_ROOT(root)) {
+		/* the first hole: one block */
+		if (xsk->sack_ok) {
+			xsk->num_sacks = 1;
+			xsk->selective_acks[0].start_seq = seq;
+			xsk->selective_acks[0].end_seq = end_seq;
+		}
+		rb_link_node(&skb->rbnode, NULL, &root->rb_node);
+		rb_insert_color(&skb->rbnode, root);
+		xsk->ooo_last_skb = skb;
+		goto charge;
+	}
+
+	/* most often it comes right after the last one */
+	if (xtcp_try_coalesce(sk, xsk->ooo_last_skb, skb, &fragstolen))
+		goto merged;
+	if (!before(seq, XTCP_SKB_CB(xsk->ooo_last_skb)->end_seq)) {
+		parent = &xsk->ooo_last_skb->rbnode;
+		p = &parent->rb_right;
+		goto insert;
+	}
+
+	parent = NULL;
+	p = &root->rb_node;
+	while (*p) {
+		struct xtcp_skb_cb *cb1;
+
+		parent = *p;
+		skb1 = rb_to_skb(parent);
+		cb1 = XTCP_SKB_CB(skb1);
+		if (before(seq, cb1->seq)) {
+			p = &parent->rb_left;
+			continue;
+		}
+		if (before(seq, cb1->end_seq)) {
+			if (!after(end_seq, cb1->end_seq)) {
+				/* all of it is here already */
+				XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOMERGE);
+				xtcp_drop(sk, skb);
+				xtcp_dsack_set(sk, seq, end_seq);
+				skb = NULL;
+				goto add_sack;
+			}
+			if (after(seq, cb1->seq)) {
+				/* its head overlaps skb1's tail: both stay */
+				xtcp_dsack_set(sk, seq, cb1->end_seq);
+			} else {
+				/* same start, more data: it takes skb1's place */
+				rb_replace_node(&skb1->rbnode, &skb->rbnode, root);
+				xtcp_dsack_extend(sk, cb1->seq, cb1->end_seq);
+				XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOMERGE);
+				xtcp_drop(sk, skb1);
+				goto drop_covered;
+			}
+		} else if (xtcp_try_coalesce(sk, skb1, skb, &fragstolen)) {
+			goto merged;
+		}
+		p = &parent->rb_right;
+	}
+insert:
+	rb_link_node(&skb->rbnode, parent, p);
+	rb_insert_color(&skb->rbnode, root);
+
+drop_covered:
+	/* the skbs it covers entirely go; the first one it does not stays */
+	while ((skb1 = skb_rb_next(skb)) != NULL) {
+		struct xtcp_skb_cb *cb1 = XTCP_SKB_CB(skb1);
+
+		if (!after(end_seq, cb1->seq))
+			break;
+		if (before(end_seq, cb1->end_seq)) {
+			xtcp_dsack_extend(sk, cb1->seq, end_seq);
+			break;
+		}
+		rb_erase(&skb1->rbnode, root);
+		xtcp_dsack_extend(sk, cb1->seq, cb1->end_seq);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFOMERGE);
+		xtcp_drop(sk, skb1);
+	}
+	if (!skb1)
+		xsk->ooo_last_skb = skb;
+	goto add_sack;
+
+merged:
+	kfree_skb_partial(skb, fragstolen);
+	skb = NULL;
+add_sack:
+	if (xsk->sack_ok)
+		xtcp_sack_new_ofo_skb(sk, seq, end_seq);
+charge:
+	if (skb)
+		skb_set_owner_r(skb, sk);
+	return true;
+}
+
+/* The twin of tcp_data_queue(): consumes @skb, whose header is pulled.
+ *  - at rcv_nxt (or partly before it): to the receive queue, within the
+ *    receive buffer, then what the out-of-order queue holds after it;
+ *  - all old: a D-SACK and an ACK at once;
+ *  - beyond rcv_nxt in the window: the out-of-order queue, and an ACK at
+ *    once (with its SACK blocks);
+ *  - beyond the window: an ACK at once.
  */
 static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	bool fin = tcb->tcp_flags & TCPHDR_FIN;
+	bool fin, ack_now;
 
 	if (tcb->seq == tcb->end_seq) {
 		__kfree_skb(skb);
 		return;
 	}
-	if (!before(tcb->seq, xsk->rcv_nxt + xtcp_receive_window(xsk)) ||
-	    after(tcb->seq, xsk->rcv_nxt) ||
-	    !after(tcb->end_seq, xsk->rcv_nxt)) {
-		/* out of order, out of window, or all old */
-		if (after(tcb->seq, xsk->rcv_nxt))
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OFODROPS);
-		xtcp_send_ack(sk);
-		__kfree_skb(skb);
+	skb_dst_drop(skb);
+	xsk->dsack = 0;
+
+	if (tcb->seq == xsk->rcv_nxt) {
+		if (!xtcp_receive_window(xsk)) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ZEROWINDOWDROP);
+			goto out_of_window;
+		}
+queue_and_out:
+		/* an empty receive queue always takes it */
+		if (!skb_queue_empty(&sk->sk_receive_queue) &&
+		    xtcp_try_rmem_schedule(sk, skb, skb->truesize)) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVQDROP);
+			if (!sock_flag(sk, SOCK_DEAD))
+				sk->sk_data_ready(sk);
+			xtcp_drop(sk, skb);
+			return;
+		}
+		/* the twin of tcp_measure_rcv_mss(): ACK pacing follows
+		 * what the peer really sends, not the MSS we offered
+		 */
+		if (skb->len > xsk->rcv_mss)
+			xsk->rcv_mss = min_t(u32, skb->len, xsk->advmss);
+		fin = tcb->tcp_flags & TCPHDR_FIN;
+		xtcp_queue_rcv(sk, skb, false);
+		if (fin)
+			xtcp_fin(sk);
+
+		/* RFC 5681 4.2: filling a hole is ACKed at once */
+		ack_now = !RB_EMPTY_ROOT(&xsk->out_of_order_queue);
+		if (ack_now && xtcp_ofo_queue(sk))
+			fin = true;
+		if (xsk->num_sacks)
+			xtcp_sack_remove(xsk);
+
+		/* xtcp_fin() ACKed the FIN */
+		if (!fin)
+			xtcp_ack_snd_check(sk, ack_now);
+		if (!sock_flag(sk, SOCK_DEAD))
+			sk->sk_data_ready(sk);
 		return;
 	}
-	/* In-window data is taken even a little over the receive buffer
-	 * (the window counts bytes, the buffer truesize); only a peer that
-	 * ignores the window overruns it twice.
-	 */
-	if (atomic_read(&sk->sk_rmem_alloc) > 2 * READ_ONCE(sk->sk_rcvbuf) &&
-	    skb->len) {
-		/* the peer overran the window we offered */
+
+	if (!after(tcb->end_seq, xsk->rcv_nxt)) {
+		/* all old: our ACK was lost, or the sender was too quick */
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DELAYEDACKLOST);
+		xtcp_dsack_set(sk, tcb->seq, tcb->end_seq);
+out_of_window:
+		xtcp_enter_quickack_mode(sk, XTCP_MAX_QUICKACKS);
 		xtcp_send_ack(sk);
-		__kfree_skb(skb);
+		xtcp_drop(sk, skb);
 		return;
 	}
 
-	WRITE_ONCE(xsk->rcv_nxt, tcb->end_seq);
-	/* the twin of tcp_measure_rcv_mss(): ACK pacing follows what the
-	 * peer really sends, not the MSS we offered
-	 */
-	if (skb->len > xsk->rcv_mss)
-		xsk->rcv_mss = min_t(u32, skb->len, xsk->advmss);
-	if (skb->len) {
-		skb_dst_drop(skb);
-		skb_set_owner_r(skb, sk);
-		__skb_queue_tail(&sk->sk_receive_queue, skb);
-	} else {
-		__kfree_skb(skb);
+	/* beyond the window, such as a zero window probe */
+	if (!before(tcb->seq, xsk->rcv_nxt + xtcp_receive_window(xsk)))
+		goto out_of_window;
+
+	if (before(tcb->seq, xsk->rcv_nxt)) {
+		/* partly old: D-SACK the old part, take the rest */
+		xtcp_dsack_set(sk, tcb->seq, xsk->rcv_nxt);
+		if (!xtcp_receive_window(xsk)) {
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ZEROWINDOWDROP);
+			goto out_of_window;
+		}
+		goto queue_and_out;
 	}
 
-	if (fin)
-		xtcp_fin(sk);
-
-	/* ACK at once when more than a full segment is unacked (every
-	 * second one) or the window runs short, the rest after a delay
-	 */
-	if (!fin) {
-		if (xsk->rcv_nxt - xsk->rcv_wup > xsk->rcv_mss ||
-		    xtcp_receive_window(xsk) < 2 * xsk->rcv_mss)
-			xtcp_send_ack(sk);
-		else
-			xtcp_delack_timer_arm(sk);
-	}
-	if (!sock_flag(sk, SOCK_DEAD))
-		sk->sk_data_ready(sk);
+	if (xtcp_data_queue_ofo(sk, skb))
+		xtcp_send_ack(sk);
 }
 
 /* The twin of tcp_init_buffer_space()'s tcp_sndbuf_expand(): once the
@@ -562,7 +1281,7 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		if (!xtcp_oow_rate_limited(sock_net(sk), skb,
 					   XTCP_MIB_ACKSKIPPEDPAWS,
 					   &xsk->last_oow_ack_time))
-			xtcp_send_ack(sk);
+			xtcp_send_dupack(sk, skb);
 		goto discard;
 	}
 
@@ -574,7 +1293,7 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		if (!xtcp_oow_rate_limited(sock_net(sk), skb,
 					   XTCP_MIB_ACKSKIPPEDSEQ,
 					   &xsk->last_oow_ack_time))
-			xtcp_send_ack(sk);
+			xtcp_send_dupack(sk, skb);
 		goto discard;
 	}
 

@@ -190,6 +190,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->accept_next = NULL;
 	newsk->sk_ack_backlog = 0;
 	xtcp_init_xmit_timers(newsk);
+	xtcp_ofo_init(newsk);
 
 	newxsk->rcv_isn = req->rcv_isn;
 	newxsk->rcv_nxt = req->rcv_isn + 1;

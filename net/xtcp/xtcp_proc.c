@@ -138,6 +138,18 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_ACKSKIPPEDSEQ]	= "TCPACKSkippedSeq",
 	[XTCP_MIB_ACKSKIPPEDTIMEWAIT]	= "TCPACKSkippedTimeWait",
 	[XTCP_MIB_ACKSKIPPEDCHALLENGE]	= "TCPACKSkippedChallenge",
+	[XTCP_MIB_OFOQUEUE]		= "TCPOFOQueue",
+	[XTCP_MIB_OFOMERGE]		= "TCPOFOMerge",
+	[XTCP_MIB_OFOPRUNED]		= "OfoPruned",
+	[XTCP_MIB_RCVPRUNED]		= "RcvPruned",
+	[XTCP_MIB_PRUNECALLED]		= "PruneCalled",
+	[XTCP_MIB_RCVCOLLAPSED]		= "TCPRcvCollapsed",
+	[XTCP_MIB_RCVCOALESCE]		= "TCPRcvCoalesce",
+	[XTCP_MIB_RCVQDROP]		= "TCPRcvQDrop",
+	[XTCP_MIB_ZEROWINDOWDROP]	= "TCPZeroWindowDrop",
+	[XTCP_MIB_DELAYEDACKLOST]	= "DelayedACKLost",
+	[XTCP_MIB_DSACKOLDSENT]		= "TCPDSACKOldSent",
+	[XTCP_MIB_DSACKOFOSENT]		= "TCPDSACKOfoSent",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */
