@@ -40,12 +40,15 @@ struct xtcp_out_options {
 	u8	ws_ok : 1,
 		sack_ok : 1,
 		ts_ok : 1;
+	u8	num_sack_blocks;	/* of @sacks: D-SACK first */
 	u32	tsval;
 	u32	tsecr;
+	struct tcp_sack_block	sacks[4];
 };
 
 /* Options in Linux's order: MSS, SACK-permitted with timestamps,
- * window scale.  Returns the size in bytes (a multiple of 4).
+ * window scale, SACK blocks.  Returns the size in bytes (a multiple
+ * of 4).
  */
 static unsigned int xtcp_options_size(const struct xtcp_out_options *opts)
 {
@@ -59,6 +62,9 @@ static unsigned int xtcp_options_size(const struct xtcp_out_options *opts)
 		size += TCPOLEN_SACKPERM_ALIGNED;
 	if (opts->ws_ok)
 		size += TCPOLEN_WSCALE_ALIGNED;
+	if (opts->num_sack_blocks)
+		size += TCPOLEN_SACK_BASE_ALIGNED +
+			opts->num_sack_blocks * TCPOLEN_SACK_PERBLOCK;
 	return size;
 }
 
@@ -86,6 +92,48 @@ static void xtcp_options_write(__be32 *ptr, const struct xtcp_out_options *opts)
 	if (opts->ws_ok)
 		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_WINDOW << 16) |
 			       (TCPOLEN_WINDOW << 8) | opts->ws);
+	if (opts->num_sack_blocks) {
+		int i;
+
+		*ptr++ = htonl((TCPOPT_NOP << 24) | (TCPOPT_NOP << 16) |
+			       (TCPOPT_SACK << 8) |
+			       (TCPOLEN_SACK_BASE + opts->num_sack_blocks *
+						    TCPOLEN_SACK_PERBLOCK));
+		for (i = 0; i < opts->num_sack_blocks; i++) {
+			*ptr++ = htonl(opts->sacks[i].start_seq);
+			*ptr++ = htonl(opts->sacks[i].end_seq);
+		}
+	}
+}
+
+/* The SACK half of tcp_established_options(): the D-SACK block, then the
+ * SACK blocks (RFC 2018, RFC 2883), as many as the 40 bytes of options
+ * leave room for after the others (3 with timestamps, 4 without).  On a
+ * segment with data only as many as fit the MSS, so that it stays
+ * within the path MTU.  The D-SACK goes out once.
+ */
+static void xtcp_sack_options(struct sock *sk, const struct sk_buff *skb,
+			      struct xtcp_out_options *opts)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int room = MAX_TCP_OPTION_SPACE - xtcp_options_size(opts);
+	int n = xsk->num_sacks + xsk->dsack, i = 0, j = 0;
+
+	if (!n || !xsk->sack_ok)
+		return;
+	if (skb->len)
+		room = min_t(int, room, (int)xsk->mss_cache - (int)skb->len);
+	if (room < TCPOLEN_SACK_BASE_ALIGNED + TCPOLEN_SACK_PERBLOCK)
+		return;
+	n = min_t(int, n, (room - TCPOLEN_SACK_BASE_ALIGNED) /
+			  TCPOLEN_SACK_PERBLOCK);
+	if (xsk->dsack) {
+		opts->sacks[i++] = xsk->duplicate_sack[0];
+		xsk->dsack = 0;
+	}
+	while (i < n)
+		opts->sacks[i++] = xsk->selective_acks[j++];
+	opts->num_sack_blocks = n;
 }
 
 /* The twin of tcp_select_initial_window(): the window offered in the
@@ -165,6 +213,8 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 		opts.tsval = xtcp_ts_now() + xsk->tsoffset;
 		opts.tsecr = xsk->ts_recent;
 	}
+	if (!(tcb->tcp_flags & TCPHDR_SYN))
+		xtcp_sack_options(sk, skb, &opts);
 	opts_size = xtcp_options_size(&opts);
 
 	skb_push(skb, sizeof(*th) + opts_size);
