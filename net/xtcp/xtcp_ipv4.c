@@ -464,12 +464,83 @@ static void xtcp_v4_fill_cb(struct sk_buff *skb, const struct tcphdr *th)
 	tcb->retransmitted = 0;
 }
 
+/* May @skb be merged into @tail, the backlog's last skb?  Both must
+ * carry data (pure ACKs stay apart: each duplicate ACK counts), @skb
+ * follow @tail exactly, with the same flags and options, and no FIN
+ * before it.
+ */
+static bool xtcp_v4_backlog_can_merge(const struct sk_buff *tail,
+				      const struct sk_buff *skb)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(tail);
+	const struct xtcp_skb_cb *cb = XTCP_SKB_CB(skb);
+	const struct tcphdr *thtail = tcp_hdr(tail);
+	const struct tcphdr *th = tcp_hdr(skb);
+
+	return tcb->end_seq == cb->seq && tcb->seq != tcb->end_seq &&
+	       cb->seq != cb->end_seq &&
+	       ip_hdr(tail)->tos == ip_hdr(skb)->tos &&
+	       !((tcb->tcp_flags | cb->tcp_flags) &
+		 (TCPHDR_SYN | TCPHDR_RST | TCPHDR_URG)) &&
+	       !(tcb->tcp_flags & TCPHDR_FIN) &&
+	       (tcb->tcp_flags & cb->tcp_flags & TCPHDR_ACK) &&
+	       !((tcb->tcp_flags ^ cb->tcp_flags) & (TCPHDR_ECE | TCPHDR_CWR)) &&
+	       thtail->doff == th->doff &&
+	       !memcmp(thtail + 1, th + 1, th->doff * 4 - sizeof(*th));
+}
+
+/* The twin of tcp_add_backlog(): @sk's user owns it, so @skb waits in
+ * the backlog, merged into the backlog's tail when it follows it (one
+ * skb less for the owner, and less memory).  The limit is that of
+ * Debian's 6.1: it counts the receive queues too (sk_rcvqueues_full()),
+ * which may each reach sk_rcvbuf, and only the owner can collapse them.
+ * Returns true when the backlog is full: the caller frees @skb.
+ */
+static bool xtcp_v4_add_backlog(struct sock *sk, struct sk_buff *skb)
+{
+	struct sk_buff *tail = sk->sk_backlog.tail;
+	unsigned int hdrlen = tcp_hdr(skb)->doff * 4;
+	bool fragstolen;
+	u64 limit;
+	int delta;
+
+	/* a listener's backlog holds segments of many peers */
+	if (tail && sk->sk_state != TCP_LISTEN &&
+	    xtcp_v4_backlog_can_merge(tail, skb)) {
+		const struct tcphdr *th = tcp_hdr(skb);
+
+		__skb_pull(skb, hdrlen);
+		if (skb_try_coalesce(tail, skb, &fragstolen, &delta)) {
+			struct xtcp_skb_cb *tcb = XTCP_SKB_CB(tail);
+			struct tcphdr *thtail = tcp_hdr(tail);
+
+			tcb->end_seq = XTCP_SKB_CB(skb)->end_seq;
+			if (!before(XTCP_SKB_CB(skb)->ack_seq, tcb->ack_seq)) {
+				tcb->ack_seq = XTCP_SKB_CB(skb)->ack_seq;
+				thtail->window = th->window;
+			}
+			thtail->fin |= th->fin;
+			tcb->tcp_flags |= XTCP_SKB_CB(skb)->tcp_flags;
+			sk->sk_backlog.len += delta;
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_BACKLOGCOALESCE);
+			kfree_skb_partial(skb, fragstolen);
+			return false;
+		}
+		__skb_push(skb, hdrlen);
+	}
+
+	limit = ((u64)READ_ONCE(sk->sk_rcvbuf) << 1) +
+		(READ_ONCE(sk->sk_sndbuf) >> 1) + 64 * 1024;
+	if (sk_add_backlog(sk, skb, min_t(u64, limit, UINT_MAX))) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_BACKLOGDROP);
+		return true;
+	}
+	return false;
+}
+
 /* Process a segment on a full sock: locked, or queued to the backlog. */
 static void xtcp_v4_rcv_sk(struct sock *sk, struct sk_buff *skb)
 {
-	u32 limit = READ_ONCE(sk->sk_rcvbuf) + READ_ONCE(sk->sk_sndbuf) +
-		    64 * 1024;
-
 	if (sk_filter(sk, skb)) {
 		kfree_skb(skb);
 		return;
@@ -477,7 +548,7 @@ static void xtcp_v4_rcv_sk(struct sock *sk, struct sk_buff *skb)
 	bh_lock_sock_nested(sk);
 	if (!sock_owned_by_user(sk))
 		xtcp_v4_do_rcv(sk, skb);
-	else if (sk_add_backlog(sk, skb, limit))
+	else if (xtcp_v4_add_backlog(sk, skb))
 		kfree_skb(skb);
 	bh_unlock_sock(sk);
 }

@@ -150,6 +150,8 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_DELAYEDACKLOST]	= "DelayedACKLost",
 	[XTCP_MIB_DSACKOLDSENT]		= "TCPDSACKOldSent",
 	[XTCP_MIB_DSACKOFOSENT]		= "TCPDSACKOfoSent",
+	[XTCP_MIB_BACKLOGDROP]		= "TCPBacklogDrop",
+	[XTCP_MIB_BACKLOGCOALESCE]	= "TCPBacklogCoalesce",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */
