@@ -1261,6 +1261,44 @@ static bool xtcp_sequence_ok(const struct xtcp_sock *xsk, u32 seq,
 	       !after(seq, xsk->rcv_nxt + xtcp_receive_window(xsk));
 }
 
+#define XTCP_PAWS_24DAYS	(60 * 60 * 24 * 24)
+#define XTCP_PAWS_WINDOW	1	/* TCP_PAWS_WINDOW: reordering */
+
+/* The twin of tcp_paws_check(): is the TSval recent enough, at most @win
+ * older than ts_recent?  A ts_recent of 24 days ago, or zero (a peer
+ * that sent none in its SYN), does not count.
+ */
+static bool xtcp_paws_check(const struct xtcp_sock *xsk,
+			    const struct xtcp_options_received *rx, int win)
+{
+	return (s32)(xsk->ts_recent - rx->rcv_tsval) <= win ||
+	       !time_before32((u32)ktime_get_seconds(),
+			      xsk->ts_recent_stamp + XTCP_PAWS_24DAYS) ||
+	       !xsk->ts_recent;
+}
+
+/* The twin of tcp_disordered_ack(): a pure duplicate ACK at rcv_nxt that
+ * would not update the window, older than ts_recent by less than an RTO:
+ * ACKs reordered, not replayed.
+ */
+static bool xtcp_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb,
+				const struct xtcp_options_received *rx)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	const struct tcphdr *th = tcp_hdr(skb);
+	u32 nwin = ntohs(th->window) << xsk->snd_wscale;
+
+	return th->ack && tcb->seq == tcb->end_seq &&
+	       tcb->seq == xsk->rcv_nxt && tcb->ack_seq == xsk->snd_una &&
+	       /* as tcp_may_update_window() would say no */
+	       !after(tcb->seq, xsk->snd_wl1) &&
+	       !(tcb->seq == xsk->snd_wl1 && (nwin > xsk->snd_wnd || !nwin)) &&
+	       (s32)(xsk->ts_recent - rx->rcv_tsval) <=
+	       (inet_csk(sk)->icsk_rto * 1024) / HZ;
+}
+
 /* The twin of tcp_validate_incoming(): PAWS, the sequence check, RST and
  * SYN handling (RFC 5961: an RST not exactly at rcv_nxt and an in-window
  * SYN get a challenge ACK).  Consumes @skb and returns false when the
@@ -1274,8 +1312,8 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
 	if (rx->saw_tstamp && xsk->tstamp_ok && !th->rst &&
-	    (s32)(rx->rcv_tsval - xsk->ts_recent) < 0 &&
-	    ktime_get_seconds() < xsk->ts_recent_stamp + 24 * 3600 * 24) {
+	    !xtcp_paws_check(xsk, rx, XTCP_PAWS_WINDOW) &&
+	    !xtcp_disordered_ack(sk, skb, rx)) {
 		/* PAWS: an old duplicate */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSDROPS);
 		if (!xtcp_oow_rate_limited(sock_net(sk), skb,
@@ -1305,8 +1343,9 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		goto discard;
 	}
 
+	/* the twin of tcp_replace_ts_recent(): never an older one */
 	if (rx->saw_tstamp && xsk->tstamp_ok &&
-	    !after(tcb->seq, xsk->rcv_wup))
+	    !after(tcb->seq, xsk->rcv_wup) && xtcp_paws_check(xsk, rx, 0))
 		xtcp_store_ts_recent(xsk, rx);
 
 	if (th->syn) {
