@@ -23,7 +23,8 @@ nok()  { num=$((num + 1)); nfail=$((nfail + 1)); echo "not ok $num $*"; }
 # name in net.xtcp, its twin in net.ipv4
 NAMES=(syn_retries synack_retries retries1 retries2 orphan_retries
        fin_timeout keepalive_time keepalive_intvl keepalive_probes
-       invalid_ratelimit abort_on_overflow sack timestamps window_scaling)
+       invalid_ratelimit abort_on_overflow sack timestamps window_scaling
+       dsack)
 
 # values each pair must treat alike: accepted (and read back the same),
 # or refused with the same error
@@ -34,6 +35,7 @@ declare -A TRY=(
 	[sack]="0 1 2"
 	[timestamps]="0 1 2"
 	[window_scaling]="0 1 2"
+	[dsack]="0 1 2"
 	[fin_timeout]="1 30 x"
 	[keepalive_time]="1 600"
 	[invalid_ratelimit]="0 250"

@@ -371,6 +371,7 @@ struct xtcp_sysctl {
 	u8	sack;
 	u8	timestamps;
 	u8	window_scaling;
+	u8	dsack;
 };
 
 /* Per network namespace state (net_generic(net, xtcp_net_id)). */

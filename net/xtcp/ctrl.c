@@ -62,6 +62,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_BOOL(sack),
 	XTCP_SYSCTL_BOOL(timestamps),
 	XTCP_SYSCTL_BOOL(window_scaling),
+	XTCP_SYSCTL_BOOL(dsack),
 	{ }
 };
 
@@ -82,6 +83,7 @@ static void xtcp_sysctl_defaults(struct xtcp_sysctl *sc)
 	sc->sack = 1;
 	sc->timestamps = 1;
 	sc->window_scaling = 1;
+	sc->dsack = 1;
 }
 
 static int xtcp_sysctl_net_init(struct xtcp_net *xn)

@@ -435,14 +435,13 @@ static bool xtcp_sack_extend(struct tcp_sack_block *sp, u32 seq, u32 end_seq)
 }
 
 /* The twin of tcp_dsack_set(): the next ACK reports [@seq, @end_seq) as
- * received twice (RFC 2883).  net.ipv4.tcp_dsack is shared with stock
- * TCP.
+ * received twice (RFC 2883), unless net.xtcp.dsack is off.
  */
 static void xtcp_dsack_set(struct sock *sk, u32 seq, u32 end_seq)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
-	if (!xsk->sack_ok || !READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_dsack))
+	if (!xsk->sack_ok || !XTCP_SYSCTL(sock_net(sk), dsack))
 		return;
 	XTCP_INC_STATS(sock_net(sk), before(seq, xsk->rcv_nxt) ?
 				     XTCP_MIB_DSACKOLDSENT :
