@@ -138,6 +138,7 @@ struct xtcp_sock {
 	u32	snd_ssthresh;
 	u32	packets_out;	/* segments sent and not acked */
 	u32	lsndtime;	/* jiffies of the last data sent */
+	u32	rcv_tstamp;	/* jiffies of the last acceptable ACK */
 	struct sk_buff *send_head;	/* first unsent skb of sk_write_queue */
 
 	/* segment size */
@@ -173,11 +174,28 @@ struct xtcp_sock {
 	u8	in_recovery : 1;
 	u32	high_seq;	/* snd_nxt when recovery began */
 	int	linger2;
+
+	/* keepalive (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT): 0 means
+	 * the net.xtcp sysctl.  Written by setsockopt() with WRITE_ONCE()
+	 * (TCP_KEEPIDLE under the socket lock, as it moves the timer), read
+	 * by the keepalive timer and getsockopt() with READ_ONCE().
+	 */
+	u32	keepalive_time;		/* jiffies */
+	u32	keepalive_intvl;	/* jiffies */
+	u8	keepalive_probes;
+
+	/* the MTU of the last ICMP_FRAG_NEEDED: written by the ICMP path
+	 * under bh_lock_sock() (the user may own the sock), read by
+	 * xtcp_v4_mtu_reduced(), both with *_ONCE()
+	 */
+	u32	mtu_info;
 };
 
 enum {
 	XTCP_WRITE_TIMER_DEFERRED,
 	XTCP_DELACK_TIMER_DEFERRED,
+	XTCP_MTU_REDUCED_DEFERRED,
+	XTCP_KEEPALIVE_TIMER_DEFERRED,
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -345,6 +363,11 @@ enum {
 	XTCP_MIB_DSACKOFOSENT,
 	XTCP_MIB_BACKLOGDROP,
 	XTCP_MIB_BACKLOGCOALESCE,
+	XTCP_MIB_OUTOFWINDOWICMPS,
+	XTCP_MIB_LOCKDROPPEDICMPS,
+	XTCP_MIB_ABORTONTIMEOUT,
+	XTCP_MIB_ABORTONMEMORY,
+	XTCP_MIB_KEEPALIVE,
 	__XTCP_MIB_MAX
 };
 
@@ -508,9 +531,8 @@ struct xtcp_options_received {
 #define XTCP_TIMEOUT_INIT	(1 * HZ)
 #define XTCP_DELACK_MAX		(HZ / 5)
 #define XTCP_DELACK_MIN		(HZ / 25)
-#define XTCP_SYN_RETRIES	6
-#define XTCP_SYNACK_RETRIES	5
-#define XTCP_RETRIES2		15
+#define XTCP_RESOURCE_PROBE_INTERVAL	(HZ / 2)
+#define XTCP_TIMEOUT_MIN	2U	/* jiffies */
 #define XTCP_INIT_CWND		10
 #define XTCP_MSS_DEFAULT	536
 #define XTCP_MAX_WSCALE		14
@@ -541,8 +563,32 @@ static inline int xtcp_fin_time(const struct sock *sk)
 	return fin_timeout;
 }
 
+/* The twins of keepalive_time_when(), keepalive_intvl_when() and
+ * keepalive_probes(): the socket's TCP_KEEP* value, or the sysctl.
+ */
+static inline u32 xtcp_keepalive_time_when(const struct sock *sk)
+{
+	return READ_ONCE(xtcp_sk(sk)->keepalive_time) ? :
+	       XTCP_SYSCTL(sock_net(sk), keepalive_time);
+}
+
+static inline u32 xtcp_keepalive_intvl_when(const struct sock *sk)
+{
+	return READ_ONCE(xtcp_sk(sk)->keepalive_intvl) ? :
+	       XTCP_SYSCTL(sock_net(sk), keepalive_intvl);
+}
+
+static inline int xtcp_keepalive_probes(const struct sock *sk)
+{
+	return READ_ONCE(xtcp_sk(sk)->keepalive_probes) ? :
+	       XTCP_SYSCTL(sock_net(sk), keepalive_probes);
+}
+
 /* xtcp_output.c */
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
+unsigned int xtcp_current_mss(struct sock *sk);
+int xtcp_write_wakeup(struct sock *sk, int mib);
+void xtcp_simple_retransmit(struct sock *sk);
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it);
 int xtcp_connect(struct sock *sk);
 void xtcp_write_xmit(struct sock *sk);
@@ -563,6 +609,7 @@ void xtcp_parse_options(const struct sk_buff *skb,
 int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb);
 void xtcp_reset(struct sock *sk);
 void xtcp_done(struct sock *sk);
+void xtcp_done_with_error(struct sock *sk, int err);
 void xtcp_init_buffer_space(struct sock *sk);
 void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
 bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
@@ -610,6 +657,11 @@ void xtcp_retransmit_timer_arm(struct sock *sk);
 void xtcp_delack_timer_arm(struct sock *sk);
 void xtcp_delack_timer_clear(struct sock *sk);
 void xtcp_release_cb(struct sock *sk);
+void xtcp_set_keepalive(struct sock *sk, int val);
+int xtcp_set_keepidle_locked(struct sock *sk, int val);
+void xtcp_orphan_count_inc(void);
+void xtcp_orphan_count_dec(void);
+bool xtcp_too_many_orphans(int shift);
 
 /* xtcp_ipv4.c */
 extern const struct xtcp_af_ops xtcp_ipv4_specific;
@@ -622,6 +674,9 @@ int xtcp_v4_send_synack(const struct sock *sk, struct xtcp_request_sock *req);
 void xtcp_v4_send_reset(const struct sock *sk, struct sk_buff *skb);
 void xtcp_v4_send_ack(struct net *net, struct sk_buff *skb, u32 seq, u32 ack,
 		      u32 win, u32 tsval, u32 tsecr, bool ts);
+void xtcp_v4_mtu_reduced(struct sock *sk);
+int xtcp_v4_recv_error(struct sock *sk, struct msghdr *msg, int len,
+		       int *addr_len);
 int xtcp_v4_hooks_net_init(struct xtcp_net *xn);
 void xtcp_v4_hooks_net_exit(struct xtcp_net *xn);
 

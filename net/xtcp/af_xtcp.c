@@ -418,6 +418,7 @@ struct proto xtcp_prot = {
 	.put_port	= xtcp_inet_put_port,
 	.backlog_rcv	= xtcp_v4_do_rcv,
 	.release_cb	= xtcp_release_cb,
+	.keepalive	= xtcp_set_keepalive,
 	.shutdown	= xtcp_shutdown,
 	.no_autobind	= true,
 	.obj_size	= XTCP_OBJ_SIZE,

@@ -99,6 +99,7 @@ static void xtcp_inet_csk_listen_stop(struct sock *sk)
 		sock_hold(child);
 		child->sk_prot->disconnect(child, O_NONBLOCK);
 		sock_orphan(child);
+		xtcp_orphan_count_inc();
 		xtcp_inet_csk_destroy_sock(child);
 		bh_unlock_sock(child);
 		local_bh_enable();
@@ -177,6 +178,7 @@ void xtcp_inet_csk_destroy_sock(struct sock *sk)
 
 	sk->sk_prot->destroy(sk);
 	sk_stream_kill_queues(sk);
+	xtcp_orphan_count_dec();
 	sock_put(sk);
 }
 
@@ -251,6 +253,7 @@ adjudge_to_death:
 	state = sk->sk_state;
 	sock_hold(sk);
 	sock_orphan(sk);
+	xtcp_orphan_count_inc();
 	release_sock(sk);
 
 	/* the user is gone: from here on the sock is softirq's too */
@@ -263,6 +266,12 @@ adjudge_to_death:
 		/* the peer has our FIN: wait for its own as a time-wait sock */
 		xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));
 		goto out;
+	}
+	/* tcp_check_oom(): too many orphans, this one is reset now */
+	if (sk->sk_state != TCP_CLOSE && xtcp_too_many_orphans(0)) {
+		xtcp_set_state(sk, TCP_CLOSE);
+		xtcp_send_active_reset(sk, GFP_ATOMIC);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONMEMORY);
 	}
 	if (sk->sk_state == TCP_CLOSE)
 		xtcp_inet_csk_destroy_sock(sk);
@@ -636,7 +645,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	int ret;
 
 	if (unlikely(flags & MSG_ERRQUEUE))
-		return sock_recv_errqueue(sk, msg, len, SOL_IP, IP_RECVERR);
+		return xtcp_v4_recv_error(sk, msg, len, addr_len);
 
 	lock_sock(sk);
 	ret = xtcp_recvmsg_locked(sk, msg, len, flags);
@@ -758,7 +767,7 @@ static bool xtcp_tcp_option_gettable(int optname)
 int xtcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen)
 {
-	int val;
+	int val, err;
 
 	if (level != SOL_TCP)
 		return xtcp_sk(sk)->af_ops->setsockopt(sk, level, optname,
@@ -782,6 +791,29 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 			xtcp_push(sk);
 		release_sock(sk);
 		return 0;
+	case TCP_KEEPIDLE:
+		lock_sock(sk);
+		err = xtcp_set_keepidle_locked(sk, val);
+		release_sock(sk);
+		return err;
+	case TCP_KEEPINTVL:
+		if (val < 1 || val > MAX_TCP_KEEPINTVL)
+			return -EINVAL;
+		WRITE_ONCE(xtcp_sk(sk)->keepalive_intvl, val * HZ);
+		return 0;
+	case TCP_KEEPCNT:
+		if (val < 1 || val > MAX_TCP_KEEPCNT)
+			return -EINVAL;
+		WRITE_ONCE(xtcp_sk(sk)->keepalive_probes, val);
+		return 0;
+	case TCP_USER_TIMEOUT:
+		/* in ms: how long data may stay unacked (and probes go
+		 * unanswered) before the connection fails with ETIMEDOUT
+		 */
+		if (val < 0)
+			return -EINVAL;
+		WRITE_ONCE(inet_csk(sk)->icsk_user_timeout, val);
+		return 0;
 	}
 	return xtcp_tcp_option_settable(optname) ? -EOPNOTSUPP : -ENOPROTOOPT;
 }
@@ -797,13 +829,25 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 
 	if (get_user(len, optlen))
 		return -EFAULT;
-	len = min_t(unsigned int, len, sizeof(int));
 	if (len < 0)
 		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
 
 	switch (optname) {
 	case TCP_NODELAY:
 		val = xtcp_sk(sk)->nonagle;
+		break;
+	case TCP_KEEPIDLE:
+		val = xtcp_keepalive_time_when(sk) / HZ;
+		break;
+	case TCP_KEEPINTVL:
+		val = xtcp_keepalive_intvl_when(sk) / HZ;
+		break;
+	case TCP_KEEPCNT:
+		val = xtcp_keepalive_probes(sk);
+		break;
+	case TCP_USER_TIMEOUT:
+		val = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
 		break;
 	default:
 		return xtcp_tcp_option_gettable(optname) ? -EOPNOTSUPP :

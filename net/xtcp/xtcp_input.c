@@ -93,6 +93,21 @@ void xtcp_done(struct sock *sk)
 		xtcp_inet_csk_destroy_sock(sk);
 }
 
+/* The twin of tcp_done_with_error(): the connection failed with @err
+ * (a timeout, an ICMP error).  An orphan is destroyed on return; the
+ * caller's reference keeps the memory.
+ */
+void xtcp_done_with_error(struct sock *sk, int err)
+{
+	WRITE_ONCE(sk->sk_err, err);
+	/* pairs with the smp_rmb() in xtcp_poll() */
+	smp_wmb();
+	xtcp_write_queue_purge(sk);
+	xtcp_done(sk);
+	if (!sock_flag(sk, SOCK_DEAD))
+		sk_error_report(sk);
+}
+
 /* The twin of tcp_reset(): the peer reset the connection. */
 void xtcp_reset(struct sock *sk)
 {
@@ -267,8 +282,12 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	/* RFC 793 3.9: an ACK of data not yet sent drops the segment */
 	if (after(ack, xsk->snd_nxt))
 		return false;
-	/* the peer is alive: zero window probes start over */
+	/* The peer is alive: zero window and keepalive probes start
+	 * over, and a soft error (an ICMP) is forgotten, as tcp_ack() does.
+	 */
+	WRITE_ONCE(sk->sk_err_soft, 0);
 	icsk->icsk_probes_out = 0;
+	xsk->rcv_tstamp = jiffies;
 
 	/* window update, as tcp_may_update_window() allows it */
 	if (after(ack, prior_una) || after(tcb->seq, xsk->snd_wl1) ||
@@ -296,6 +315,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	xsk->snd_una = ack;
 	xsk->dupacks = 0;
 	icsk->icsk_retransmits = 0;
+	icsk->icsk_backoff = 0;
 	xsk->retrans_stamp = 0;
 	xtcp_clean_rtx_queue(sk, ack, rx);
 
@@ -1101,6 +1121,9 @@ queue_and_out:
 		 */
 		if (skb->len > xsk->rcv_mss)
 			xsk->rcv_mss = min_t(u32, skb->len, xsk->advmss);
+		/* tcp_event_data_recv(): idle time, for keepalive */
+		if (skb->len)
+			inet_csk(sk)->icsk_ack.lrcvtime = jiffies;
 		fin = tcb->tcp_flags & TCPHDR_FIN;
 		xtcp_queue_rcv(sk, skb, false);
 		if (fin)
@@ -1231,6 +1254,12 @@ static int xtcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 		xtcp_ack(sk, skb, &rx);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
 		xtcp_init_buffer_space(sk);
+		/* tcp_finish_connect() */
+		inet_csk(sk)->icsk_ack.lrcvtime = jiffies;
+		xsk->lsndtime = jiffies;
+		if (sock_flag(sk, SOCK_KEEPOPEN))
+			inet_csk_reset_keepalive_timer(sk,
+						       xtcp_keepalive_time_when(sk));
 		if (!sock_flag(sk, SOCK_DEAD)) {
 			sk->sk_state_change(sk);
 			sk_wake_async(sk, SOCK_WAKE_IO, POLL_OUT);

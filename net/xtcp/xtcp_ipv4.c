@@ -9,12 +9,22 @@
  * allocating), and looks the 4-tuple up in XTCP's ehash, then the
  * destination in XTCP's listening hash.  Only a match makes the segment
  * XTCP's (NF_STOLEN); anything else goes on to stock TCP untouched.
+ *
+ * The same hook takes the ICMP errors about XTCP's connections, which
+ * stock ICMP would hand to tcp_v4_err(): for IP protocol 1 it reads the
+ * quoted IP and TCP headers (again without pulling or allocating) and
+ * looks the quoted 4-tuple up, reversed, in XTCP's ehash.  Only a match
+ * is stolen and handled here (xtcp_v4_err()); anything else goes on to
+ * icmp_rcv() untouched.
  */
 
+#include <linux/errqueue.h>
+#include <linux/icmp.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
 #include <linux/siphash.h>
 #include <linux/tcp.h>
+#include <net/icmp.h>
 #include <net/inet_common.h>
 #include <net/ip.h>
 #include <net/route.h>
@@ -678,6 +688,434 @@ static unsigned int xtcp_v4_ct_confirm(struct sk_buff *skb)
 #endif
 }
 
+/* ------------------------------------------------------------------ */
+/* ICMP errors: the twin of tcp_v4_err() and its helpers                */
+/* ------------------------------------------------------------------ */
+
+/* The twin of tcp_v4_mtu_reduced(): an ICMP_FRAG_NEEDED (RFC 1191) for
+ * this connection.  From xtcp_v4_err(), or from xtcp_release_cb() when
+ * the user owned the sock then.  Under the socket lock.
+ */
+void xtcp_v4_mtu_reduced(struct sock *sk)
+{
+	struct inet_sock *inet = inet_sk(sk);
+	struct dst_entry *dst;
+	u32 mtu;
+
+	if ((1 << sk->sk_state) & (TCPF_LISTEN | TCPF_CLOSE))
+		return;
+	mtu = READ_ONCE(xtcp_sk(sk)->mtu_info);
+	dst = inet_csk_update_pmtu(sk, mtu);
+	if (!dst)
+		return;
+
+	/* the route refused that MTU: remember it, in case the connection
+	 * does not recover
+	 */
+	if (mtu < dst_mtu(dst) && ip_dont_fragment(sk, dst))
+		WRITE_ONCE(sk->sk_err_soft, EMSGSIZE);
+
+	mtu = dst_mtu(dst);
+	if (inet->pmtudisc != IP_PMTUDISC_DONT && ip_sk_accept_pmtu(sk) &&
+	    inet_csk(sk)->icsk_pmtu_cookie > mtu) {
+		xtcp_sync_mss(sk, mtu);
+		/* what was sent larger was dropped: resend it now rather
+		 * than at the next timeout (no PMTU black hole)
+		 */
+		xtcp_simple_retransmit(sk);
+	}
+}
+
+static void xtcp_v4_do_redirect(struct sk_buff *skb, struct sock *sk)
+{
+	struct dst_entry *dst = __sk_dst_check(sk, 0);
+
+	if (dst)
+		dst->ops->redirect(dst, sk, skb);
+}
+
+/* The twin of tcp_req_err(): an ICMP error about a request sock's
+ * SYN-ACK.  Consumes the lookup's reference.
+ */
+static void xtcp_req_err(struct sock *sk, u32 seq, bool abort)
+{
+	struct xtcp_request_sock *req = xtcp_rsk(sk);
+	struct net *net = sock_net(sk);
+
+	if (seq != req->snt_isn) {
+		XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOWICMPS);
+	} else if (abort) {
+		/* no way to tell the child that does not exist yet, and
+		 * accept() must not return network errors: drop it
+		 */
+		xtcp_reqsk_drop(req);
+		atomic_inc(&req->listener->sk_drops);
+		XTCP_INC_STATS(net, XTCP_MIB_LISTENDROPS);
+	}
+	xtcp_reqsk_put(req);
+}
+
+/* The twin of ip_icmp_error(): queue the ICMP on the socket's error
+ * queue, for recvmsg(MSG_ERRQUEUE) (xtcp_v4_recv_error()).  @payload is
+ * the quoted transport header.
+ */
+static void xtcp_v4_icmp_error(struct sock *sk, struct sk_buff *skb, int err,
+			       __be16 port, u32 info, u8 *payload)
+{
+	struct sock_exterr_skb *serr;
+
+	skb = skb_clone(skb, GFP_ATOMIC);
+	if (!skb)
+		return;
+
+	serr = SKB_EXT_ERR(skb);
+	serr->ee.ee_errno = err;
+	serr->ee.ee_origin = SO_EE_ORIGIN_ICMP;
+	serr->ee.ee_type = icmp_hdr(skb)->type;
+	serr->ee.ee_code = icmp_hdr(skb)->code;
+	serr->ee.ee_pad = 0;
+	serr->ee.ee_info = info;
+	serr->ee.ee_data = 0;
+	serr->addr_offset = (u8 *)&(((struct iphdr *)(icmp_hdr(skb) + 1))->daddr) -
+			    skb_network_header(skb);
+	serr->port = port;
+
+	if (skb_pull(skb, payload - skb->data)) {
+		if (inet_sk(sk)->recverr_rfc4884) {
+			switch (icmp_hdr(skb)->type) {
+			case ICMP_DEST_UNREACH:
+			case ICMP_TIME_EXCEEDED:
+			case ICMP_PARAMETERPROB:
+				ip_icmp_error_rfc4884(skb, &serr->ee.ee_rfc4884,
+						      sizeof(struct icmphdr),
+						      icmp_hdr(skb)->un.reserved[1] * 4);
+			}
+		}
+		skb_reset_transport_header(skb);
+		if (!sock_queue_err_skb(sk, skb))
+			return;
+	}
+	kfree_skb(skb);
+}
+
+/* The twin of ip_recv_error(), for recvmsg(MSG_ERRQUEUE): the error,
+ * its offender address and the quoted bytes.
+ */
+int xtcp_v4_recv_error(struct sock *sk, struct msghdr *msg, int len,
+		       int *addr_len)
+{
+	DECLARE_SOCKADDR(struct sockaddr_in *, sin, msg->msg_name);
+	struct {
+		struct sock_extended_err ee;
+		struct sockaddr_in	 offender;
+	} errhdr;
+	struct sock_exterr_skb *serr;
+	struct sk_buff *skb;
+	bool offender;
+	int copied, err;
+
+	skb = sock_dequeue_err_skb(sk);
+	if (!skb)
+		return -EAGAIN;
+
+	copied = skb->len;
+	if (copied > len) {
+		msg->msg_flags |= MSG_TRUNC;
+		copied = len;
+	}
+	err = skb_copy_datagram_msg(skb, 0, msg, copied);
+	if (unlikely(err)) {
+		kfree_skb(skb);
+		return err;
+	}
+	sock_recv_timestamp(msg, sk, skb);
+
+	serr = SKB_EXT_ERR(skb);
+	if (sin && (serr->ee.ee_origin == SO_EE_ORIGIN_ICMP ||
+		    serr->ee.ee_origin == SO_EE_ORIGIN_LOCAL || serr->port)) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = *(__be32 *)(skb_network_header(skb) +
+						   serr->addr_offset);
+		sin->sin_port = serr->port;
+		memset(&sin->sin_zero, 0, sizeof(sin->sin_zero));
+		*addr_len = sizeof(*sin);
+	}
+
+	memcpy(&errhdr.ee, &serr->ee, sizeof(struct sock_extended_err));
+	memset(&errhdr.offender, 0, sizeof(errhdr.offender));
+	/* ipv4_datagram_support_cmsg(): ICMP errors, and timestamps whose
+	 * user asked for IP_PKTINFO with them
+	 */
+	offender = serr->ee.ee_origin == SO_EE_ORIGIN_ICMP;
+	if (!offender && serr->ee.ee_origin != SO_EE_ORIGIN_LOCAL &&
+	    (READ_ONCE(sk->sk_tsflags) & SOF_TIMESTAMPING_OPT_CMSG) &&
+	    PKTINFO_SKB_CB(skb)->ipi_ifindex) {
+		PKTINFO_SKB_CB(skb)->ipi_spec_dst.s_addr = ip_hdr(skb)->saddr;
+		offender = true;
+	}
+	if (offender) {
+		errhdr.offender.sin_family = AF_INET;
+		errhdr.offender.sin_addr.s_addr = ip_hdr(skb)->saddr;
+		if (inet_sk(sk)->cmsg_flags)
+			ip_cmsg_recv_offset(msg, sk, skb, 0, 0);
+	}
+	put_cmsg(msg, SOL_IP, IP_RECVERR, sizeof(errhdr), &errhdr);
+
+	msg->msg_flags |= MSG_ERRQUEUE;
+	consume_skb(skb);
+	return copied;
+}
+
+/* The twin of tcp_v4_err(): @skb->data is at the quoted IP header,
+ * followed by at least 8 bytes of the quoted TCP header; @sk is what
+ * the quoted 4-tuple found, with a reference that this consumes.  @info
+ * is the MTU of ICMP_FRAG_NEEDED, the gateway of ICMP_REDIRECT.
+ *
+ * The sock is locked as for a segment.  When the user owns it, an MTU
+ * change is deferred to xtcp_release_cb() (XTCP_MTU_REDUCED_DEFERRED),
+ * other errors are kept as soft errors.
+ */
+static void xtcp_v4_err(struct sk_buff *skb, struct sock *sk, u32 info)
+{
+	const struct iphdr *iph = (const struct iphdr *)skb->data;
+	struct tcphdr *th = (struct tcphdr *)(skb->data + (iph->ihl << 2));
+	const int type = icmp_hdr(skb)->type;
+	const int code = icmp_hdr(skb)->code;
+	struct net *net = sock_net(sk);
+	struct xtcp_sock *xsk;
+	bool owned;
+	u32 seq;
+	int err;
+
+	if (sk->sk_state == TCP_TIME_WAIT) {
+		xtcp_twsk_put(sk);
+		return;
+	}
+	seq = ntohl(th->seq);
+	if (sk->sk_state == TCP_NEW_SYN_RECV) {
+		/* the errors that say the peer cannot be reached */
+		bool abort = type == ICMP_PARAMETERPROB ||
+			     type == ICMP_TIME_EXCEEDED ||
+			     (type == ICMP_DEST_UNREACH &&
+			      (code == ICMP_NET_UNREACH ||
+			       code == ICMP_HOST_UNREACH));
+
+		xtcp_req_err(sk, seq, abort);
+		return;
+	}
+
+	bh_lock_sock(sk);
+	owned = sock_owned_by_user(sk);
+	if (owned && !(type == ICMP_DEST_UNREACH && code == ICMP_FRAG_NEEDED))
+		XTCP_INC_STATS(net, XTCP_MIB_LOCKDROPPEDICMPS);
+	if (sk->sk_state == TCP_CLOSE)
+		goto out;
+	/* IP_MINTTL, checked on the quoted header as 6.1 does */
+	if (unlikely(iph->ttl < READ_ONCE(inet_sk(sk)->min_ttl)))
+		goto out;
+
+	/* RFC 5927 4.1: the quoted sequence number must be one we sent */
+	xsk = xtcp_sk(sk);
+	if (sk->sk_state != TCP_LISTEN &&
+	    !between(seq, xsk->snd_una, xsk->snd_nxt)) {
+		XTCP_INC_STATS(net, XTCP_MIB_OUTOFWINDOWICMPS);
+		goto out;
+	}
+
+	switch (type) {
+	case ICMP_REDIRECT:
+		if (!owned)
+			xtcp_v4_do_redirect(skb, sk);
+		goto out;
+	case ICMP_SOURCE_QUENCH:
+		goto out;	/* RFC 6633: ignored */
+	case ICMP_PARAMETERPROB:
+		err = EPROTO;
+		break;
+	case ICMP_DEST_UNREACH:
+		if (code > NR_ICMP_UNREACH)
+			goto out;
+		if (code == ICMP_FRAG_NEEDED) {
+			if (sk->sk_state == TCP_LISTEN)
+				goto out;
+			WRITE_ONCE(xsk->mtu_info, info);
+			if (!owned)
+				xtcp_v4_mtu_reduced(sk);
+			else if (!test_and_set_bit(XTCP_MTU_REDUCED_DEFERRED,
+						   &xsk->deferred))
+				sock_hold(sk);
+			goto out;
+		}
+		err = icmp_err_convert[code].errno;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		err = EHOSTUNREACH;
+		break;
+	default:
+		goto out;
+	}
+
+	switch (sk->sk_state) {
+	case TCP_SYN_SENT:
+	case TCP_SYN_RECV:
+		/* connect() fails with the error */
+		xtcp_v4_icmp_error(sk, skb, err, th->dest, info, (u8 *)th);
+		if (!owned)
+			xtcp_done_with_error(sk, err);
+		else
+			WRITE_ONCE(sk->sk_err_soft, err);
+		goto out;
+	}
+
+	/* Connected: RFC 1122 4.2.3.9 lets only some unreachables be hard
+	 * errors, and routing is unreliable: keep trying until the
+	 * timeout, which then reports this error, unless the user asked
+	 * for errors at once with IP_RECVERR.
+	 */
+	if (!owned && inet_sk(sk)->recverr) {
+		WRITE_ONCE(sk->sk_err, err);
+		sk_error_report(sk);
+	} else {
+		WRITE_ONCE(sk->sk_err_soft, err);
+	}
+out:
+	bh_unlock_sock(sk);
+	sock_put(sk);
+}
+
+/* An ICMP error about @sk (a lookup reference, consumed): the checks of
+ * icmp_rcv(), icmp_unreach() and icmp_socket_deliver() that stock ICMP
+ * would make before tcp_v4_err(), counted in the host's ICMP MIB as it
+ * counts them (the message never reaches icmp_rcv()), then
+ * xtcp_v4_err().  Consumes @skb, which is at the outer IP header.
+ */
+static void xtcp_v4_icmp_rcv(struct net *net, struct sk_buff *skb,
+			     struct sock *sk)
+{
+	const struct iphdr *iph;
+	struct icmphdr *icmph;
+	u32 info = 0;
+
+	nf_reset_ct(skb);
+	__ICMP_INC_STATS(net, ICMP_MIB_INMSGS);
+	__skb_pull(skb, ip_hdrlen(skb));
+	skb_reset_transport_header(skb);
+	if (skb_checksum_simple_validate(skb)) {
+		__ICMP_INC_STATS(net, ICMP_MIB_CSUMERRORS);
+		goto error;
+	}
+	if (!pskb_pull(skb, sizeof(*icmph)))
+		goto error;
+	icmph = icmp_hdr(skb);
+	ICMPMSGIN_INC_STATS(net, icmph->type);
+
+	if (skb_rtable(skb)->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))
+		goto error;
+	if (!pskb_may_pull(skb, sizeof(struct iphdr)))
+		goto error;
+	iph = (const struct iphdr *)skb->data;
+
+	switch (icmph->type) {
+	case ICMP_DEST_UNREACH:
+		if ((icmph->code & 15) == ICMP_FRAG_NEEDED) {
+			switch (READ_ONCE(net->ipv4.sysctl_ip_no_pmtu_disc)) {
+			case 2:
+				goto drop;
+			case 0:
+			case 3:	/* TCP validates the quoted tag */
+				info = ntohs(icmph->un.frag.mtu);
+			}
+		}
+		if (icmph->code > NR_ICMP_UNREACH)
+			goto drop;
+		break;
+	case ICMP_PARAMETERPROB:
+		info = ntohl(icmph->un.gateway) >> 24;
+		break;
+	case ICMP_TIME_EXCEEDED:
+		__ICMP_INC_STATS(net, ICMP_MIB_INTIMEEXCDS);
+		if (icmph->code == ICMP_EXC_FRAGTIME)
+			goto drop;
+		break;
+	case ICMP_REDIRECT:
+		info = ntohl(icmph->un.gateway);
+		break;
+	}
+	/* RFC 1122 3.2.2: an error about a broadcast is bogus */
+	if (icmph->type != ICMP_REDIRECT &&
+	    !READ_ONCE(net->ipv4.sysctl_icmp_ignore_bogus_error_responses) &&
+	    inet_addr_type_dev_table(net, skb->dev, iph->daddr) ==
+	    RTN_BROADCAST)
+		goto drop;
+	if (!pskb_may_pull(skb, iph->ihl * 4 + 8))
+		goto error;
+
+	xtcp_v4_err(skb, sk, info);
+	consume_skb(skb);
+	return;
+
+error:
+	__ICMP_INC_STATS(net, ICMP_MIB_INERRORS);
+drop:
+	xtcp_sock_gen_put(sk);
+	kfree_skb(skb);
+}
+
+/* The part of a quoted TCP header that RFC 792 guarantees: 8 bytes. */
+struct xtcp_quoted_tcp {
+	__be16	source;
+	__be16	dest;
+	__be32	seq;
+};
+
+/* The ICMP half of the hook.  Only the error types tcp_v4_err() acts
+ * on, quoting a TCP header whose 4-tuple (reversed: it is a segment we
+ * sent) is one of XTCP's socks, request socks or time-wait socks, are
+ * taken; the no-match path reads three headers with
+ * skb_header_pointer() and makes one RCU lookup.
+ */
+static unsigned int xtcp_v4_icmp_hook(struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	unsigned int off = ip_hdrlen(skb);
+	const struct icmphdr *icmph;
+	const struct iphdr *qiph;
+	const struct xtcp_quoted_tcp *qth;
+	struct xtcp_quoted_tcp _qth;
+	struct icmphdr _icmph;
+	struct iphdr _qiph;
+	struct sock *sk;
+
+	icmph = skb_header_pointer(skb, off, sizeof(_icmph), &_icmph);
+	if (!icmph)
+		return NF_ACCEPT;
+	switch (icmph->type) {
+	case ICMP_DEST_UNREACH:
+	case ICMP_SOURCE_QUENCH:
+	case ICMP_REDIRECT:
+	case ICMP_TIME_EXCEEDED:
+	case ICMP_PARAMETERPROB:
+		break;
+	default:
+		return NF_ACCEPT;
+	}
+	off += sizeof(_icmph);
+	qiph = skb_header_pointer(skb, off, sizeof(_qiph), &_qiph);
+	if (!qiph || qiph->protocol != IPPROTO_TCP || qiph->ihl < 5)
+		return NF_ACCEPT;
+	qth = skb_header_pointer(skb, off + qiph->ihl * 4, sizeof(_qth), &_qth);
+	if (!qth)
+		return NF_ACCEPT;
+
+	sk = xtcp_lookup_established(state->net, qiph->daddr, qth->dest,
+				     qiph->saddr, qth->source, inet_iif(skb),
+				     0);
+	if (!sk)
+		return NF_ACCEPT;
+	xtcp_v4_icmp_rcv(state->net, skb, sk);
+	return NF_STOLEN;
+}
+
 /* The LOCAL_IN hook.  The no-match path is an RCU lookup, with no pull,
  * no allocation and no lock; nf hooks run under rcu_read_lock().
  */
@@ -690,7 +1128,11 @@ static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
 	bool refcounted = true;
 	struct sock *sk;
 
-	if (iph->protocol != IPPROTO_TCP || skb->pkt_type != PACKET_HOST)
+	if (skb->pkt_type != PACKET_HOST)
+		return NF_ACCEPT;
+	if (iph->protocol == IPPROTO_ICMP)
+		return xtcp_v4_icmp_hook(skb, state);
+	if (iph->protocol != IPPROTO_TCP)
 		return NF_ACCEPT;
 	th = skb_header_pointer(skb, ip_hdrlen(skb), sizeof(_th), &_th);
 	if (!th)
@@ -720,7 +1162,11 @@ static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
 
 /* After conntrack and NAT (DNAT runs before routing, SNAT on LOCAL_IN at
  * NF_IP_PRI_NAT_SRC, helpers at NF_IP_PRI_CONNTRACK_HELPER), and before
- * conntrack's confirmation at NF_IP_PRI_CONNTRACK_CONFIRM.
+ * conntrack's confirmation at NF_IP_PRI_CONNTRACK_CONFIRM.  ICMP errors
+ * take the same priority, on purpose: NAT has then translated the quoted
+ * header of an error related to a NATed connection (so it quotes the
+ * addresses XTCP's sock has), and the filter table (priority 0) has
+ * had its say, so a rule dropping ICMP protects XTCP as it protects TCP.
  */
 #define XTCP_HOOK_PRIORITY	(NF_IP_PRI_CONNTRACK_HELPER + 1)
 

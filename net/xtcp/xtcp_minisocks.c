@@ -114,6 +114,7 @@ void xtcp_forced_close(struct sock *child)
 {
 	bh_lock_sock(child);
 	sock_orphan(child);
+	xtcp_orphan_count_inc();
 	xtcp_done(child);
 	bh_unlock_sock(child);
 	sock_put(child);
@@ -230,6 +231,19 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->max_window = newxsk->snd_wnd;
 	newxsk->rx_mss = req->mss;
 	newxsk->rcv_mss = min_t(u32, req->mss, XTCP_MSS_DEFAULT);
+
+	/* idle since now; SO_KEEPALIVE and TCP_KEEP* come from the
+	 * listener, as tcp_create_openreq_child() takes them
+	 */
+	newxsk->rcv_tstamp = jiffies;
+	newxsk->lsndtime = jiffies;
+	inet_csk(newsk)->icsk_ack.lrcvtime = jiffies;
+	inet_csk(newsk)->icsk_backoff = 0;
+	inet_csk(newsk)->icsk_probes_tstamp = 0;
+	newxsk->mtu_info = 0;
+	if (sock_flag(newsk, SOCK_KEEPOPEN))
+		inet_csk_reset_keepalive_timer(newsk,
+					       xtcp_keepalive_time_when(newsk));
 	return newsk;
 }
 

@@ -34,6 +34,23 @@ unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu)
 	return mss;
 }
 
+/* The twin of tcp_current_mss(): follow the route's MTU when it changed
+ * (a lower device MTU, a learned path MTU, one that expired).  Under the
+ * socket lock.
+ */
+unsigned int xtcp_current_mss(struct sock *sk)
+{
+	const struct dst_entry *dst = __sk_dst_get(sk);
+
+	if (dst) {
+		u32 mtu = dst_mtu(dst);
+
+		if (mtu != inet_csk(sk)->icsk_pmtu_cookie)
+			xtcp_sync_mss(sk, mtu);
+	}
+	return xtcp_sk(sk)->mss_cache;
+}
+
 struct xtcp_out_options {
 	u16	mss;
 	u8	ws;
@@ -188,11 +205,11 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	struct xtcp_out_options opts = {};
+	u32 now = jiffies;
 	unsigned int opts_size;
 	struct tcphdr *th;
 	int err;
 
-	tcb->when = jiffies;
 	if (clone_it) {
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
@@ -255,7 +272,15 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	/* the IP layer's IPCB overlays our control block */
 	memset(skb->cb, 0, sizeof(struct inet_skb_parm));
 	err = ip_queue_xmit(sk, skb, &inet->cork.fl);
-	return net_xmit_eval(err);
+	err = net_xmit_eval(err);	/* a macro: its argument twice */
+	/* When it was sent, for RTT samples and retrans_stamp: only when
+	 * it was (a transmission that failed, our link down say, leaves
+	 * the last one, as tcp_update_skb_after_send() does), and only in
+	 * the queue's skb (a clone went, @tcb is still ours).
+	 */
+	if (!err && clone_it)
+		tcb->when = now;
+	return err;
 }
 
 /* An skb for the write queue, charged to the socket's send memory. */
@@ -335,8 +360,10 @@ int xtcp_connect(struct sock *sk)
 	return 0;
 }
 
-/* The twin of tso_fragment(): split unsent @skb after @len bytes, so
- * that its head fits the window.  The write queue's skbs are linear.
+/* The twin of tso_fragment() and tcp_fragment(): split @skb after @len
+ * bytes, so that its head fits the window or the MSS.  The write queue's
+ * skbs are linear.  The tail stays on the same side of send_head: a
+ * caller splitting a sent skb counts it in packets_out.
  */
 static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 {
@@ -354,7 +381,8 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 	XTCP_SKB_CB(buff)->seq = tcb->seq + len;
 	XTCP_SKB_CB(buff)->end_seq = tcb->end_seq;
 	XTCP_SKB_CB(buff)->tcp_flags = tcb->tcp_flags;
-	XTCP_SKB_CB(buff)->retransmitted = 0;
+	XTCP_SKB_CB(buff)->retransmitted = tcb->retransmitted;
+	XTCP_SKB_CB(buff)->when = tcb->when;
 	tcb->end_seq = tcb->seq + len;
 	tcb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	__skb_trim(skb, len);
@@ -366,6 +394,7 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 void xtcp_write_xmit(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+	unsigned int mss = xtcp_current_mss(sk);
 	struct sk_buff *skb;
 	bool sent = false;
 
@@ -374,6 +403,9 @@ void xtcp_write_xmit(struct sock *sk)
 		u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
 
 		if (xsk->packets_out >= xsk->snd_cwnd)
+			break;
+		/* queued before the path MTU shrank: cut to the MSS */
+		if (skb->len > mss && xtcp_fragment(sk, skb, mss))
 			break;
 		if (after(tcb->end_seq, wnd_end) && skb->len) {
 			/* send what fits, unless that is a sliver */
@@ -487,14 +519,129 @@ void xtcp_send_active_reset(struct sock *sk, gfp_t priority)
 		xtcp_transmit_skb(sk, skb, false);
 }
 
-/* The twin of __tcp_retransmit_skb(). */
+/* The twin of tcp_xmit_probe_skb(): an ACK carrying snd_una - 1, out of
+ * the peer's window, which it must answer with an ACK (keepalive, zero
+ * window probe).  @mib counts it unless negative.
+ */
+static int xtcp_xmit_probe_skb(struct sock *sk, int mib)
+{
+	struct sk_buff *skb;
+
+	skb = xtcp_ctl_skb(sk, GFP_ATOMIC | __GFP_NOWARN, TCPHDR_ACK,
+			   xtcp_sk(sk)->snd_una - 1);
+	if (!skb)
+		return -1;
+	if (mib >= 0)
+		XTCP_INC_STATS(sock_net(sk), mib);
+	return xtcp_transmit_skb(sk, skb, false);
+}
+
+/* The twin of tcp_write_wakeup(): a keepalive or zero window probe.  If
+ * the window has room for the head of unsent data, send (a segment of)
+ * it, whatever the congestion window and Nagle say; else the probe
+ * ACK.  Returns 0 when sent, > 0 when local congestion dropped it, < 0
+ * on other failures.
+ */
+int xtcp_write_wakeup(struct sock *sk, int mib)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb = xsk->send_head;
+	u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
+	int err;
+
+	if (sk->sk_state == TCP_CLOSE)
+		return -1;
+	if (skb && before(XTCP_SKB_CB(skb)->seq, wnd_end)) {
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+		u32 seg = min_t(u32, wnd_end - tcb->seq, xtcp_current_mss(sk));
+
+		if (skb->len > seg && xtcp_fragment(sk, skb, seg))
+			return -1;
+		tcb->tcp_flags |= TCPHDR_PSH | TCPHDR_ACK;
+		err = xtcp_transmit_skb(sk, skb, true);
+		if (!err) {
+			xsk->send_head = skb_queue_is_last(&sk->sk_write_queue,
+							   skb) ?
+					 NULL : skb->next;
+			xsk->snd_nxt = tcb->end_seq;
+			xsk->packets_out++;
+			xsk->lsndtime = jiffies;
+		}
+		return err;
+	}
+	return xtcp_xmit_probe_skb(sk, mib);
+}
+
+/* The twin of __tcp_retransmit_skb() and tcp_retransmit_skb(). */
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	unsigned int mss;
+	int err;
+
+	/* No route (our own link is down, say): the timer keeps trying;
+	 * the route's error becomes sk_err_soft, what the connection
+	 * fails with when it times out.
+	 */
+	err = -EHOSTUNREACH;
+	if (inet_sk_rebuild_header(sk))
+		goto out;
+
+	/* sent before the path MTU shrank: resend it in MSS-sized parts */
+	mss = xtcp_current_mss(sk);
+	err = -ENOMEM;
+	if (skb->len > mss) {
+		if (xtcp_fragment(sk, skb, mss))
+			goto out;
+		xsk->packets_out++;
+	}
+
 	XTCP_SKB_CB(skb)->retransmitted = 1;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	if (sk->sk_state != TCP_SYN_SENT)
 		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
-	return xtcp_transmit_skb(sk, skb, true);
+	err = xtcp_transmit_skb(sk, skb, true);
+out:
+	/* the first (attempted) retransmission of the episode: timeouts
+	 * count from it (from the last send when it failed), as 6.1's
+	 * retrans_stamp does
+	 */
+	if (!xsk->retrans_stamp)
+		xsk->retrans_stamp = XTCP_SKB_CB(skb)->when;
+	return err;
+}
+
+/* The twin of tcp_simple_retransmit(): the path MTU shrank, so what was
+ * sent larger than the new MSS was dropped on the way.  Resend it, in
+ * MSS-sized parts, without touching the congestion window: the same
+ * data is in flight, in smaller units.
+ */
+void xtcp_simple_retransmit(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	unsigned int mss = xsk->mss_cache;
+	struct sk_buff *skb, *next;
+
+	skb_queue_walk_safe(&sk->sk_write_queue, skb, next) {
+		if (skb == xsk->send_head)
+			break;
+		if (skb->len <= mss)
+			continue;
+		/* cut it now, so that the walk resends every part */
+		while (skb->len > mss) {
+			if (xtcp_fragment(sk, skb, mss))
+				return;
+			xsk->packets_out++;
+			if (xtcp_retransmit_skb(sk, skb) < 0)
+				return;
+			skb = skb->next;
+		}
+		if (xtcp_retransmit_skb(sk, skb) < 0)
+			return;
+		next = skb->next;
+	}
+	if (xsk->packets_out)
+		xtcp_retransmit_timer_arm(sk);
 }
 
 /* The twin of tcp_make_synack(): the SYN-ACK for a request sock, sent by

@@ -26,9 +26,9 @@ static void xtcp_proc_full(struct seq_file *f, struct sock *sk, int i)
 	if (timer_pending(&icsk->icsk_retransmit_timer)) {
 		timer_active = xsk->packets_out ? 1 : 4;
 		timer_expires = icsk->icsk_retransmit_timer.expires;
-	} else if (timer_pending(&sk->sk_timer)) {
+	} else if (timer_pending(&icsk->icsk_keepalive_timer)) {
 		timer_active = 2;
-		timer_expires = sk->sk_timer.expires;
+		timer_expires = icsk->icsk_keepalive_timer.expires;
 	} else {
 		timer_active = 0;
 		timer_expires = jiffies;
@@ -152,6 +152,11 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_DSACKOFOSENT]		= "TCPDSACKOfoSent",
 	[XTCP_MIB_BACKLOGDROP]		= "TCPBacklogDrop",
 	[XTCP_MIB_BACKLOGCOALESCE]	= "TCPBacklogCoalesce",
+	[XTCP_MIB_OUTOFWINDOWICMPS]	= "OutOfWindowIcmps",
+	[XTCP_MIB_LOCKDROPPEDICMPS]	= "LockDroppedIcmps",
+	[XTCP_MIB_ABORTONTIMEOUT]	= "TCPAbortOnTimeout",
+	[XTCP_MIB_ABORTONMEMORY]	= "TCPAbortOnMemory",
+	[XTCP_MIB_KEEPALIVE]		= "TCPKeepAlive",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */
