@@ -117,6 +117,7 @@ demo: module selftests preload
 # XTCP against stock TCP in one VM run: results/bench-DATE/table.md
 bench: module selftests preload
 	scripts/bench
+
 # One VM boot, interleaved rounds; the table goes to build/bench-loss.md.
 bench-loss: module selftests
 	scripts/bench-loss
