@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+# timeout=150
 #
 # XTCP selftest: 32 MiB transfers in both directions, XTCP and stock TCP
 # in every pairing, through a veth pair that corrupts 1 % of the packets
