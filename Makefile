@@ -10,6 +10,7 @@
 #                   inversion and an out-of-bounds read
 #   make demo       boot, insmod, show XTCP at work
 #   make bench      XTCP against stock TCP, in one VM run (scripts/bench)
+#   make bench-loss XTCP against stock TCP cubic, 1 % loss and 20 ms delay
 #   make deps       install the Debian packages the project needs
 #   make style      checkpatch.pl --strict over the module and headers
 #   make sparse     rebuild the module under sparse (C=2) and W=1
@@ -57,7 +58,7 @@ KBUILD = $(MAKE) -C $(KDIR) M=$(MODDIR) W=1 $(XTCP_DEBUG_FLAG)
 KO = $(MODDIR)/net/xtcp/xtcp.ko
 
 .PHONY: all module selftests preload check check-detectors demo bench deps \
-	deps-check debug-kernel style sparse clean
+	deps-check debug-kernel style sparse clean bench-loss
 
 all: module selftests preload
 
@@ -116,6 +117,10 @@ demo: module selftests preload
 # XTCP against stock TCP in one VM run: results/bench-DATE/table.md
 bench: module selftests preload
 	scripts/bench
+
+# One VM boot, interleaved rounds; the table goes to build/bench-loss.md.
+bench-loss: module selftests
+	scripts/bench-loss
 
 style: deps-check
 	scripts/style

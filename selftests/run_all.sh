@@ -16,9 +16,16 @@
 #   selftests/run_all.sh [-t SECONDS] [NAME...]   run all, or only NAMEs
 #   selftests/run_all.sh -l                      list the test programs
 #
-# NAME is a program name (xtcp_bind, netns_bind.sh or netns_bind); the
+# NAME is a program name (xtcp_bind, netns_bind.sh or netns_bind; those of
+# TEST_PROGS_EXTENDED run only when named); the
 # XTCP_TESTS environment variable (space-separated names) does the same.
 # -t (or XTCP_TEST_TIMEOUT) is the per-program timeout, default 120 s.
+# A program that needs longer declares it within the first 40 lines of
+# its source (the script itself, or NAME.c for a built program NAME):
+#
+#   # timeout=300        (shell)        * timeout=300        (C comment)
+#
+# and gets the larger of that and -t (so the debug kernel's 600 s wins).
 # When /sys/module/xtcp is absent the XTCP cases fail: load the module first.
 
 set -u
@@ -48,6 +55,8 @@ make_var() {
 		sed -n "s/^$1[[:space:]]*[:+]\{0,1\}=[[:space:]]*//p" | tr '\n' ' '
 }
 read -r -a all <<<"$(make_var TEST_GEN_PROGS) $(make_var TEST_PROGS)"
+# TEST_PROGS_EXTENDED: run only when named
+read -r -a extended <<<"$(make_var TEST_PROGS_EXTENDED)"
 
 if [ -n "$list_only" ]; then
 	printf '%s\n' "${all[@]}"
@@ -64,7 +73,7 @@ if [ ${#want[@]} -eq 0 ]; then
 else
 	for w in "${want[@]}"; do
 		found=
-		for t in "${all[@]}"; do
+		for t in "${all[@]}" "${extended[@]}"; do
 			if [ "$w" = "$t" ] || [ "$w.sh" = "$t" ]; then
 				tests+=("$t")
 				found=1
@@ -76,6 +85,19 @@ else
 		fi
 	done
 fi
+
+# prog_timeout NAME: the timeout of program NAME (see above)
+prog_timeout() {
+	local src=$dir/$1 n
+	[ -f "$src.c" ] && src=$src.c
+	n=$(sed -n -E '1,40s/^(#| \*) *timeout=([0-9]+) *$/\2/p' "$src" 2>/dev/null |
+		head -n 1)
+	if [ -n "$n" ] && [ "$n" -gt "$timeout_s" ]; then
+		echo "$n"
+	else
+		echo "$timeout_s"
+	fi
+}
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/xtcp-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
@@ -101,8 +123,9 @@ for t in "${tests[@]}"; do
 		failed=$((failed + 1))
 		continue
 	fi
+	tmo=$(prog_timeout "$t")
 	start=$(date +%s)
-	(cd "$dir" && exec timeout -k 10 "$timeout_s" "./$t") </dev/null 2>&1 |
+	(cd "$dir" && exec timeout -k 10 "$tmo" "./$t") </dev/null 2>&1 |
 		tee "$out" | sed -u 's/^/# /'
 	rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
@@ -120,7 +143,7 @@ for t in "${tests[@]}"; do
 		f=$((f + plan - p - f - s))
 	fi
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
-		why="timed out after ${timeout_s}s${why:+; $why}"
+		why="timed out after ${tmo}s${why:+; $why}"
 		f=$((f + 1))
 	elif [ "$rc" -ne 0 ] && [ "$rc" -ne 4 ] && [ "$f" -eq 0 ]; then
 		why="exit status $rc without a failed case${why:+; $why}"

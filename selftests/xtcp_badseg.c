@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * XTCP selftests: malformed and odd segments, crafted with a raw socket.
+ * timeout=240
  *
  * Two network namespaces joined by a veth pair:
  *
@@ -55,6 +56,20 @@
  *                then the final ACK with data
  *   established  segments to a connection, a fresh one per case (the
  *                challenge ACKs are limited to one per 500 ms per socket)
+ *   sack         SACK blocks to a connection with 3 segments in flight:
+ *                beyond snd_nxt, reversed, far away, below snd_una, a
+ *                D-SACK, overlapping, 4 blocks, a length past the option
+ *                space (5 blocks), a length not 2 + 8n, no blocks, SACK
+ *                never permitted; then all ACKed and data both ways
+ *   timestamps   TSvals across the 32-bit wrap: forward (taken), backward
+ *                (PAWS: dropped, duplicate ACK, PAWSEstab), half the space
+ *                ahead (taken) and one more (dropped)
+ *   ack_unsent   ACKs of data never sent: silently dropped in ESTABLISHED
+ *                (their data and FIN too), a challenge ACK in CLOSE_WAIT
+ *   wscale       window scale 13, 14, 15 and 255 in the SYN: 15 and 255
+ *                act as 14 (what is in flight under a window field of 1)
+ *   corrupt_payload  a 16-segment transfer in which 4 segments first come
+ *                with a flipped payload bit: dropped, counted, data exact
  *   flood        3000 pseudo-random segments (same seed in both runs) to
  *                the listener's port: from random ports, from a request's
  *                and from a connection's, in and out of window, bad
@@ -153,6 +168,16 @@ struct bcase {
 	int csum;
 	const char *pre;	/* EST: data sent (and ACKed) before */
 	int adv;		/* EST: bytes of it 6.1 accepts */
+	/* the est2 groups (sack, timestamps, ack_unsent) */
+	int inflight;		/* bytes the victim sends first, unACKed */
+	bool pre_fin;		/* a FIN first: the victim in CLOSE_WAIT */
+	bool sackperm;		/* SACK-permitted in the SYN */
+	uint32_t ts0;		/* TSval of the SYN (0: no timestamps) */
+	uint32_t tsval;		/* TSval of the case's segment */
+	bool ts_ok;		/* 6.1 takes tsval: the probe goes on from it */
+	int nsack;		/* SACK blocks, offsets from v + 1 */
+	int sack[4][2];
+	int sack_len;		/* > 0: the SACK option's length byte */
 	/* Linux 6.1's results, for the AF_INET run */
 	const char *x_answer, *x_state, *x_ctr, *x_post;
 };
@@ -399,7 +424,12 @@ struct rseg {
 	uint32_t seq, ack;
 	int len;		/* payload */
 	char opts[64];
+	bool ts;		/* a timestamp option: */
+	uint32_t tsval, tsecr;
 };
+
+/* fmt_segs() also shows the TSecr of timestamp options */
+static bool show_ecr;
 
 static void fatal(struct env *e, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -699,6 +729,7 @@ static bool parse_seg(const uint8_t *b, int n, uint16_t sport, struct rseg *s)
 	s->win = t[14] << 8 | t[15];
 	s->len = tot - ihl - doff;
 	s->opts[0] = 0;
+	s->ts = false;
 	o = t + 20;
 	ol = doff - 20;
 	while (ol > 0 && o + ol <= b + tot) {
@@ -723,8 +754,12 @@ static bool parse_seg(const uint8_t *b, int n, uint16_t sport, struct rseg *s)
 			appendf(s->opts, sizeof(s->opts), " ws=%d", o[2]);
 		else if (kind == 4)
 			appendf(s->opts, sizeof(s->opts), " sackOK");
-		else if (kind == 8)
+		else if (kind == 8 && l == 10) {
 			appendf(s->opts, sizeof(s->opts), " ts");
+			s->ts = true;
+			s->tsval = (uint32_t)o[2] << 24 | o[3] << 16 | o[4] << 8 | o[5];
+			s->tsecr = (uint32_t)o[6] << 24 | o[7] << 16 | o[8] << 8 | o[9];
+		}
 		else
 			appendf(s->opts, sizeof(s->opts), " opt%d", kind);
 		o += l;
@@ -836,6 +871,8 @@ static void fmt_segs(char *buf, size_t len, const struct rseg *s, int n,
 			appendf(buf, len, " len=%d", s[i].len);
 		if (s[i].opts[0])
 			appendf(buf, len, "%s", s[i].opts);
+		if (show_ecr && s[i].ts)
+			appendf(buf, len, " ecr=0x%x", s[i].tsecr);
 	}
 }
 
@@ -846,7 +883,7 @@ static void fmt_segs(char *buf, size_t len, const struct rseg *s, int n,
 static const char *const ctr_names[] = {
 	"InSegs", "OutSegs", "RetransSegs", "InErrs", "InCsumErrors",
 	"OutRsts", "EstabResets", "AttemptFails", "PassiveOpens",
-	"ListenDrops", "TCPChallengeACK",
+	"ListenDrops", "TCPChallengeACK", "PAWSEstabRejected",
 };
 #define NCTR ARRAY_LEN(ctr_names)
 
@@ -859,6 +896,8 @@ static void ctr_add(struct ctrs *c, const char *name, long val)
 {
 	if (!strcmp(name, "ChallengeACKs"))
 		name = "TCPChallengeACK";
+	if (!strcmp(name, "PAWSEstab"))	/* /proc/net/netstat's name */
+		name = "PAWSEstabRejected";
 	for (unsigned int i = 0; i < NCTR; i++)
 		if (!strcmp(name, ctr_names[i]))
 			c->v[i] += val;
@@ -1138,12 +1177,17 @@ static void listen_case(struct env *e, const struct bcase *c, int i)
 	}
 }
 
-/* data "PROBE" at seq with ACK v+1; its answer, then the victim's side */
-static void probe(struct env *e, int s, uint16_t sport, uint32_t a,
-		  uint32_t v, uint32_t seq, char *out, size_t len)
+/*
+ * data "PROBE" at seq with ACK v + 1 + acked (and options); its answer,
+ * then the victim's side
+ */
+static void probe_opts(struct env *e, int s, uint16_t sport, uint32_t a,
+		       uint32_t v, uint32_t seq, uint32_t acked,
+		       const uint8_t *opts, int optlen, char *out, size_t len)
 {
 	struct craft k = {
-		.sport = sport, .seq = seq, .ack = v + 1, .flags = F_ACK | F_PSH,
+		.sport = sport, .seq = seq, .ack = v + 1 + acked,
+		.flags = F_ACK | F_PSH, .opts = opts, .optlen = optlen,
 		.data = (const uint8_t *)"PROBE", .dlen = 5,
 	};
 	struct rseg g[8];
@@ -1172,6 +1216,12 @@ static void probe(struct env *e, int s, uint16_t sport, uint32_t a,
 	n = collect(e, sport, 600, 0, g, 1);
 	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
 	appendf(out, len, ": %s", txt);
+}
+
+static void probe(struct env *e, int s, uint16_t sport, uint32_t a,
+		  uint32_t v, uint32_t seq, char *out, size_t len)
+{
+	probe_opts(e, s, sport, a, v, seq, 0, NULL, 0, out, len);
 }
 
 static void grp_listen(struct env *e)
@@ -1318,6 +1368,528 @@ static void grp_est(struct env *e)
 {
 	for (unsigned int i = 0; i < ARRAY_LEN(est_cases); i++)
 		est_case(e, &est_cases[i], i);
+}
+
+/* ------------------------------------------------------------------ */
+/* ESTABLISHED, with options: SACK, timestamps, unsent data ACKed      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * The final ACK of these handshakes comes HS_DELAY_MS after the SYN-ACK:
+ * 6.1 takes that as the first RTT sample, so its RTO (and its tail loss
+ * probe) is over a second away while a case runs: no timer of the victim
+ * fires into an answer.
+ */
+#define HS_DELAY_MS	600
+#define MSS		1460
+
+static int put_ts(uint8_t *o, uint32_t val, uint32_t ecr)
+{
+	o[0] = 1;
+	o[1] = 1;
+	o[2] = 8;
+	o[3] = 10;
+	put_be32(o + 4, val);
+	put_be32(o + 8, ecr);
+	return 12;
+}
+
+/* The SACK option of case c (NOP NOP SACK ..., EOL-padded); its length */
+static int put_sack(uint8_t *o, int room, const struct bcase *c, uint32_t v)
+{
+	int n = 0, len = c->sack_len ? c->sack_len : 2 + 8 * c->nsack, body;
+	uint8_t blocks[32];
+
+	if (!c->nsack && !c->sack_len)
+		return 0;
+	memset(blocks, 0, sizeof(blocks));
+	for (int i = 0; i < c->nsack; i++) {
+		put_be32(blocks + 8 * i, v + 1 + c->sack[i][0]);
+		put_be32(blocks + 8 * i + 4, v + 1 + c->sack[i][1]);
+	}
+	o[n++] = 1;
+	o[n++] = 1;
+	o[n++] = 5;
+	o[n++] = len;
+	body = len - 2;
+	if (body > room - n)		/* a length past the option space */
+		body = room - n;
+	for (int i = 0; i < body; i++)
+		o[n++] = i < (int)sizeof(blocks) ? blocks[i] : 0;
+	while (n % 4)
+		o[n++] = 0;
+	return n;
+}
+
+/* a handshake with options; the victim's TSval in *vts */
+static int handshake_opts(struct env *e, uint16_t sport, uint32_t a,
+			  uint32_t *v, uint32_t *vts, const struct bcase *c,
+			  int ws, uint16_t win, char *synack, size_t sl)
+{
+	uint8_t o[40];
+	struct craft k = { .sport = sport, .seq = a, .flags = F_SYN, .opts = o };
+	struct rseg g[4];
+	bool vk = false;
+	int n = 0;
+
+	o[n++] = 2;
+	o[n++] = 4;
+	n += put_be16(o + n, MSS);
+	if (c->sackperm) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 4;
+		o[n++] = 2;
+	}
+	if (c->ts0)
+		n += put_ts(o + n, c->ts0, 0);
+	if (ws >= 0) {
+		o[n++] = 1;
+		o[n++] = 3;
+		o[n++] = 3;
+		o[n++] = ws;
+	}
+	k.optlen = n;
+	drain(e);
+	if (send_seg(e, &k))
+		return -1;
+	n = collect(e, sport, 1500, 0, g, 4);
+	if (n < 1 || g[0].flags != (F_SYN | F_ACK) || g[0].ack != a + 1)
+		return -1;
+	if (synack)
+		fmt_segs(synack, sl, g, 1, a, v, &vk);
+	*v = g[0].seq;
+	*vts = g[0].ts ? g[0].tsval : 0;
+	sleep_ms(HS_DELAY_MS);
+	memset(&k, 0, sizeof(k));
+	k.sport = sport;
+	k.seq = a + 1;
+	k.ack = *v + 1;
+	k.flags = F_ACK;
+	k.win = win;
+	if (c->ts0) {
+		k.opts = o;
+		k.optlen = put_ts(o, c->ts0, *vts);
+	}
+	return send_seg(e, &k) ? -1 : 0;
+}
+
+/*
+ * The victim sends len bytes at once (TCP_NODELAY), nothing ACKs them:
+ * the bytes and (*nseg) segments seen, in g
+ */
+static int victim_flight(struct env *e, int s, uint16_t sport, int len,
+			 struct rseg *g, int max, int *nseg)
+{
+	static char buf[65536];
+	int n, got = 0;
+
+	memset(buf, 'V', sizeof(buf));
+	setint(s, SOL_SOCKET, SO_SNDBUF, 1 << 18);
+	setint(s, IPPROTO_TCP, TCP_NODELAY, 1);
+	drain(e);
+	if (send(s, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) != len)
+		return -1;
+	n = collect(e, sport, 600, QUIET_MS, g, max);
+	for (int i = 0; i < n; i++)
+		got += g[i].len;
+	if (nseg)
+		*nseg = n;
+	return got;
+}
+
+static void est2_case(struct env *e, const struct bcase *c, int i, int grp)
+{
+	struct cres *r = new_res(e, c->name);
+	uint16_t sport = 31000 + 100 * grp + i;
+	uint32_t a = case_isn(4 + grp, i), v, vts = 0, rcv;
+	uint8_t o[40], po[40];
+	struct craft k;
+	struct rseg g[32];
+	struct ctrs before;
+	char txt[TXT];
+	bool vk = true;
+	int n, s, on = 0, pn = 0;
+
+	if (handshake_opts(e, sport, a, &v, &vts, c, -1, 0, NULL, 0)) {
+		snprintf(r->answer, sizeof(r->answer), "handshake failed");
+		return;
+	}
+	s = accept_wait(e, 1000);
+	if (s < 0) {
+		snprintf(r->answer, sizeof(r->answer), "accept: %s", errname(-s));
+		return;
+	}
+	rcv = a + 1;
+	if (c->inflight) {
+		n = victim_flight(e, s, sport, c->inflight, g, 32, NULL);
+		if (n != c->inflight) {
+			snprintf(r->answer, sizeof(r->answer),
+				 "victim sent %d of %d bytes", n, c->inflight);
+			close_reset(s);
+			return;
+		}
+	}
+	if (c->pre_fin) {
+		memset(&k, 0, sizeof(k));
+		k.sport = sport;
+		k.seq = rcv;
+		k.ack = v + 1;
+		k.flags = F_FIN | F_ACK;
+		drain(e);
+		send_seg(e, &k);
+		n = collect(e, sport, 600, QUIET_MS, g, 8);
+		if (!n || g[n - 1].ack != rcv + 1) {
+			snprintf(r->answer, sizeof(r->answer), "FIN not acked");
+			close_reset(s);
+			return;
+		}
+		rcv++;
+	}
+
+	/* the case */
+	case_craft(c, &k, sport, rcv + c->seq_off, v + 1 + c->ack_off);
+	if (c->ts0)
+		on = put_ts(o, c->tsval, 0);
+	on += put_sack(o + on, 40 - on, c, v);
+	k.opts = o;
+	k.optlen = on;
+	drain(e);
+	ctr_read(&before);
+	send_seg(e, &k);
+	n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+	fmt_segs(r->answer, sizeof(r->answer), g, n, a, &v, &vk);
+	ctr_delta(e, &before, r->counters, sizeof(r->counters));
+	snprintf(r->state, sizeof(r->state), "%s",
+		 state_name(tuple_state(e, sport)));
+
+	/* afterwards: everything ACKed, then data both ways */
+	rcv += c->adv;
+	if (c->ts0)
+		pn = put_ts(po, (c->ts_ok ? c->tsval : c->ts0) + 1, 0);
+	r->post[0] = 0;
+	if (c->inflight) {
+		memset(&k, 0, sizeof(k));
+		k.sport = sport;
+		k.seq = rcv;
+		k.ack = v + 1 + c->inflight;
+		k.flags = F_ACK;
+		k.opts = po;
+		k.optlen = pn;
+		drain(e);
+		send_seg(e, &k);
+		n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+		fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
+		snprintf(r->post, sizeof(r->post), "all acked: %s; ", txt);
+	}
+	if (c->pre_fin) {
+		victim_recv(s, 300, txt, sizeof(txt));
+		appendf(r->post, sizeof(r->post), "%s", txt);
+		drain(e);
+		n = send(s, "pong", 4, MSG_NOSIGNAL | MSG_DONTWAIT);
+		appendf(r->post, sizeof(r->post), "; send %d", n);
+		n = collect(e, sport, 600, 0, g, 1);
+		fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
+		appendf(r->post, sizeof(r->post), ": %s", txt);
+	} else {
+		probe_opts(e, s, sport, a, v, rcv, c->inflight, po, pn, txt,
+			   sizeof(txt));
+		appendf(r->post, sizeof(r->post), "%s", txt);
+	}
+	close_reset(s);
+}
+
+/*
+ * SACK blocks on ACKs to a victim with three full segments in flight
+ * (v+1 .. v+4381).  6.1 discards blocks outside snd_una..snd_nxt (a block
+ * below snd_una in first place is a D-SACK, ignored outside recovery),
+ * parses at most what the option space holds, and ignores a SACK option
+ * whose length is not 2 + 8n.  The cases that SACK data ACK the segments
+ * below it too, so that no loss is to be inferred (RACK would retransmit
+ * an un-SACKed segment below a SACKed one at once).  Then all is ACKed and
+ * data must flow both ways.
+ */
+#define SK(nm, ack, n, ...)						\
+	{ .name = nm, .flags = F_ACK, .ack_off = ack, .inflight = 3 * MSS, \
+	  .sackperm = true, .nsack = n, .sack = { __VA_ARGS__ } }
+#define POST_ACKED	"all acked: none; probe: ACK seq=v+4381 ack=a+6 win; " \
+			"recv 'PROBE'; send 4: PSH|ACK seq=v+4381 ack=a+6 win len=4"
+
+static const struct bcase sack_cases[] = {
+	SK("sack_beyond_snd_nxt", 0, 1, { 3 * MSS, 4 * MSS }),
+	SK("sack_reversed_block", 0, 1, { 2 * MSS, MSS }),
+	SK("sack_far_out_of_window", 0, 1, { 0x40000000, 0x40000000 + MSS }),
+	SK("sack_below_snd_una", MSS, 1, { -1000, -500 }),
+	SK("sack_dsack_acked_data", MSS, 1, { 0, MSS }),
+	SK("sack_overlapping", MSS, 3, { MSS, 2 * MSS + 500 },
+	   { 2 * MSS, 3 * MSS }, { MSS + 300, 3 * MSS }),
+	SK("sack_4_blocks", MSS, 4, { 2 * MSS, 3 * MSS }, { MSS, 2 * MSS },
+	   { 5000, 6000 }, { MSS, 3 * MSS }),
+	SK("sack_in_window_then_beyond", MSS, 2, { 2 * MSS, 3 * MSS },
+	   { 3 * MSS, 3 * MSS + 1 }),
+	{ .name = "sack_5_blocks_overrun", .flags = F_ACK, .ack_off = MSS,
+	  .inflight = 3 * MSS, .sackperm = true, .nsack = 4, .sack_len = 42,
+	  .sack = { { MSS, 2 * MSS }, { 2 * MSS, 3 * MSS }, { MSS, 3 * MSS },
+		    { MSS, 3 * MSS } } },
+	{ .name = "sack_length_not_2_plus_8n", .flags = F_ACK, .ack_off = MSS,
+	  .inflight = 3 * MSS, .sackperm = true, .nsack = 1, .sack_len = 11,
+	  .sack = { { MSS, 3 * MSS } } },
+	{ .name = "sack_no_blocks", .flags = F_ACK, .ack_off = MSS,
+	  .inflight = 3 * MSS, .sackperm = true, .sack_len = 2 },
+	{ .name = "sack_not_permitted", .flags = F_ACK, .ack_off = MSS,
+	  .inflight = 3 * MSS, .nsack = 1, .sack = { { 2 * MSS, 3 * MSS } } },
+};
+
+/*
+ * Timestamps across the 32-bit wrap: PAWS (RFC 7323) compares TSvals in
+ * serial arithmetic, so 0x10 is newer than 0xfffffff0 and a TSval half
+ * the space ahead is still newer, one more is older.  An older one is
+ * dropped with a duplicate ACK (PAWSEstab).
+ */
+#define TS(nm, t0, tv, ok, xa, xc, xp)					\
+	{ .name = nm, .flags = F_ACK | F_PSH, .data = "WRAP", .dlen = 4, \
+	  .adv = (ok) ? 4 : 0, .ts0 = t0, .tsval = tv, .ts_ok = ok,	\
+	  .x_answer = xa, .x_state = "ESTABLISHED", .x_ctr = xc, .x_post = xp }
+
+static const struct bcase ts_cases[] = {
+	TS("ts_wrap_forward", 0xfffffff0u, 0x10, true,
+	   "ACK seq=v+1 ack=a+5 win ts ecr=0x10",
+	   "InSegs+1 OutSegs+1",
+	   "probe: ACK seq=v+1 ack=a+10 win ts ecr=0x11; recv 'WRAPPROBE'; send 4: PSH|ACK seq=v+1 ack=a+10 win len=4 ts ecr=0x11"),
+	TS("ts_old_across_wrap", 0x10, 0xfffffff0u, false,
+	   "ACK seq=v+1 ack=a+1 win ts ecr=0x10",
+	   "InSegs+1 OutSegs+1 PAWSEstabRejected+1",
+	   "probe: ACK seq=v+1 ack=a+6 win ts ecr=0x11; recv 'PROBE'; send 4: PSH|ACK seq=v+1 ack=a+6 win len=4 ts ecr=0x11"),
+	TS("ts_zero_after_wrap", 0xffffff00u, 0, true,
+	   "ACK seq=v+1 ack=a+5 win ts ecr=0x0",
+	   "InSegs+1 OutSegs+1",
+	   "probe: ACK seq=v+1 ack=a+10 win ts ecr=0x1; recv 'WRAPPROBE'; send 4: PSH|ACK seq=v+1 ack=a+10 win len=4 ts ecr=0x1"),
+	TS("ts_half_space_ahead", 0x7ffffff0u, 0xfffffff0u, true,
+	   "ACK seq=v+1 ack=a+5 win ts ecr=0xfffffff0",
+	   "InSegs+1 OutSegs+1",
+	   "probe: ACK seq=v+1 ack=a+10 win ts ecr=0xfffffff1; recv 'WRAPPROBE'; send 4: PSH|ACK seq=v+1 ack=a+10 win len=4 ts ecr=0xfffffff1"),
+	TS("ts_half_space_plus_1", 0x7ffffff0u, 0xfffffff1u, false,
+	   "ACK seq=v+1 ack=a+1 win ts ecr=0x7ffffff0",
+	   "InSegs+1 OutSegs+1 PAWSEstabRejected+1",
+	   "probe: ACK seq=v+1 ack=a+6 win ts ecr=0x7ffffff1; recv 'PROBE'; send 4: PSH|ACK seq=v+1 ack=a+6 win len=4 ts ecr=0x7ffffff1"),
+	TS("ts_same_value", 0xfffffffeu, 0xfffffffeu, true,
+	   "ACK seq=v+1 ack=a+5 win ts ecr=0xfffffffe",
+	   "InSegs+1 OutSegs+1",
+	   "probe: ACK seq=v+1 ack=a+10 win ts ecr=0xffffffff; recv 'WRAPPROBE'; send 4: PSH|ACK seq=v+1 ack=a+10 win len=4 ts ecr=0xffffffff"),
+};
+
+/*
+ * ACKs of data never sent (after snd_nxt): 6.1's tcp_ack() refuses them;
+ * in ESTABLISHED the segment is dropped silently, its data and FIN too;
+ * in other states (here CLOSE_WAIT) tcp_rcv_state_process() answers with
+ * a challenge ACK.  The victim has three segments in flight.
+ */
+static const struct bcase ackunsent_cases[] = {
+	{ .name = "ack_unsent_in_flight", .flags = F_ACK,
+	  .ack_off = 3 * MSS + 1, .inflight = 3 * MSS },
+	{ .name = "ack_unsent_far", .flags = F_ACK, .ack_off = 0x20000000,
+	  .inflight = 3 * MSS },
+	{ .name = "ack_unsent_with_data", .flags = F_ACK | F_PSH,
+	  .ack_off = 3 * MSS + 1000, .data = "DATA", .dlen = 4,
+	  .inflight = 3 * MSS },
+	{ .name = "ack_unsent_fin", .flags = F_ACK | F_FIN,
+	  .ack_off = 3 * MSS + 1, .inflight = 3 * MSS },
+	{ .name = "ack_unsent_close_wait", .flags = F_ACK,
+	  .ack_off = 3 * MSS + 1, .inflight = 3 * MSS, .pre_fin = true },
+	{ .name = "ack_partial_close_wait", .flags = F_ACK,
+	  .ack_off = 2 * MSS, .inflight = 3 * MSS, .pre_fin = true },
+};
+
+static void grp_sack(struct env *e)
+{
+	for (unsigned int i = 0; i < ARRAY_LEN(sack_cases); i++)
+		est2_case(e, &sack_cases[i], i, 0);
+}
+
+static void grp_ts(struct env *e)
+{
+	show_ecr = true;
+	for (unsigned int i = 0; i < ARRAY_LEN(ts_cases); i++)
+		est2_case(e, &ts_cases[i], i, 1);
+	show_ecr = false;
+}
+
+static void grp_ackunsent(struct env *e)
+{
+	for (unsigned int i = 0; i < ARRAY_LEN(ackunsent_cases); i++)
+		est2_case(e, &ackunsent_cases[i], i, 2);
+}
+
+/* ------------------------------------------------------------------ */
+/* Window scale beyond 14                                              */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A SYN with window scale SHIFT, then the final ACK and every later ACK
+ * with window field 1: a window of 1 << min(SHIFT, 14) bytes (RFC 7323
+ * 2.3; 6.1 logs "Illegal window scaling value" and clamps).  The victim
+ * sends 64 KiB; each segment of its first flight (its initial window, 10
+ * segments) is ACKed on its own, which lets slow start double the
+ * congestion window, so what is in flight afterwards is bounded by the
+ * peer's window: at most 16384 bytes with the shift clamped to 14, more
+ * with 15 taken as it is; over 10 segments (14600 bytes) shows it is the
+ * window and not the congestion window that bounds it.  (6.1's TSQ
+ * throttles the victim here, its pacing rate being low after the slow
+ * handshake, so the flights' exact sizes vary: they are logged only.)
+ */
+#define WS_POST(w, o)	"in flight within 1<<14 " w ", over 10 segments " o
+
+static const struct {
+	const char *name;
+	int shift;
+	const char *x_post;
+} ws_cases[] = {
+	{ "wscale_13", 13, WS_POST("yes", "no") },
+	{ "wscale_14", 14, WS_POST("yes", "yes") },
+	{ "wscale_15_clamped", 15, WS_POST("yes", "yes") },
+	{ "wscale_255_clamped", 255, WS_POST("yes", "yes") },
+};
+
+static void grp_wscale(struct env *e)
+{
+	static const struct bcase c0 = { .name = "ws" };
+
+	for (unsigned int i = 0; i < ARRAY_LEN(ws_cases); i++) {
+		struct cres *r = new_res(e, ws_cases[i].name);
+		uint16_t sport = 32000 + i;
+		uint32_t a = case_isn(7, i), v, vts, last = 0, end = 0;
+		struct rseg g[64];
+		int s, n, nseg = 0;
+
+		if (handshake_opts(e, sport, a, &v, &vts, &c0, ws_cases[i].shift,
+				   1, r->answer, sizeof(r->answer))) {
+			snprintf(r->answer, sizeof(r->answer), "handshake failed");
+			continue;
+		}
+		s = accept_wait(e, 1000);
+		snprintf(r->state, sizeof(r->state), "accept %s, %s",
+			 s >= 0 ? "ok" : errname(-s),
+			 state_name(tuple_state(e, sport)));
+		snprintf(r->counters, sizeof(r->counters), "-");
+		if (s < 0)
+			continue;
+		if (victim_flight(e, s, sport, 65536, g, 64, &nseg) <= 0) {
+			snprintf(r->post, sizeof(r->post), "victim sent nothing");
+			close_reset(s);
+			continue;
+		}
+		/* ACK each segment of the first flight, window field 1 */
+		for (int j = 0; j < nseg; j++) {
+			struct craft k = {
+				.sport = sport, .seq = a + 1, .flags = F_ACK,
+				.ack = g[j].seq + g[j].len, .win = 1,
+			};
+
+			if ((int32_t)(k.ack - end) > 0 || !end)
+				end = k.ack;
+			if ((int32_t)(k.ack - last) > 0 || !last) {
+				last = k.ack;
+				send_seg(e, &k);
+			}
+		}
+		n = collect(e, sport, 300, 100, g, 64);
+		for (int j = 0; j < n; j++)
+			if ((int32_t)(g[j].seq + g[j].len - end) > 0)
+				end = g[j].seq + g[j].len;
+		/* the flights' sizes depend on TSQ's timing: not shown */
+		snprintf(r->post, sizeof(r->post),
+			 "in flight within 1<<14 %s, over 10 segments %s",
+			 end - last <= 16384 ? "yes" : "no",
+			 end - last > 10 * MSS ? "yes" : "no");
+		ksft_print_msg("%s %s: first flight %d segments, then %u bytes in flight\n",
+			       e->fam == AF_INET ? "INET" : "XTCP", ws_cases[i].name,
+			       nseg, end - last);
+		close_reset(s);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* Corrupted payloads in a transfer                                    */
+/* ------------------------------------------------------------------ */
+
+/*
+ * 16 data segments of 1000 bytes to a connection, in order; segments 1,
+ * 5, 9 and 13 go first with one payload bit flipped (the checksum no
+ * longer matches: dropped, InCsumErrors), then intact.  The victim must
+ * ACK all 16000 bytes and read exactly what was sent.  Compared: the
+ * highest ACK, the checksum counters, the data read.
+ */
+#define CT_SEGS		16
+#define CT_LEN		1000
+
+static void grp_corrupt(struct env *e)
+{
+	static uint8_t data[CT_SEGS * CT_LEN], got[CT_SEGS * CT_LEN + 1];
+	struct cres *r = new_res(e, "corrupt_payload_transfer");
+	uint32_t a = case_isn(8, 0), v, top;
+	struct ctrs before, after;
+	uint16_t sport = 33000;
+	struct rseg g[64];
+	long end, n = 0;
+	int s, m;
+
+	for (unsigned int i = 0; i < sizeof(data); i++)
+		data[i] = 'a' + (i * 7 + i / 26) % 26;
+	if (handshake(e, sport, a, &v, true)) {
+		snprintf(r->answer, sizeof(r->answer), "handshake failed");
+		return;
+	}
+	s = accept_wait(e, 1000);
+	if (s < 0) {
+		snprintf(r->answer, sizeof(r->answer), "accept: %s", errname(-s));
+		return;
+	}
+	top = a + 1;
+	drain(e);
+	ctr_read(&before);
+	for (int i = 0; i < CT_SEGS; i++) {
+		struct craft k = {
+			.sport = sport, .seq = a + 1 + i * CT_LEN, .ack = v + 1,
+			.flags = F_ACK | F_PSH, .data = data + i * CT_LEN,
+			.dlen = CT_LEN,
+		};
+
+		if (i % 4 == 1) {
+			k.csum = CS_DATA;
+			send_seg(e, &k);
+			sleep_ms(20);
+			k.csum = CS_OK;
+		}
+		send_seg(e, &k);
+		sleep_ms(5);
+	}
+	/* the victim's ACKs (delayed ones within 200 ms) */
+	m = collect(e, sport, ANSWER_MS, ANSWER_MS, g, 64);
+	for (int i = 0; i < m; i++)
+		if ((g[i].flags & F_ACK) && (int32_t)(g[i].ack - top) > 0)
+			top = g[i].ack;
+	ctr_read(&after);
+	snprintf(r->answer, sizeof(r->answer), "highest ACK a%+d",
+		 (int32_t)(top - a));
+	snprintf(r->counters, sizeof(r->counters), "InErrs%+ld InCsumErrors%+ld",
+		 after.v[3] - before.v[3], after.v[4] - before.v[4]);
+	snprintf(r->state, sizeof(r->state), "%s",
+		 state_name(tuple_state(e, sport)));
+	end = now_ms() + 2000;
+	while (n < (long)sizeof(data) && now_ms() < end) {
+		ssize_t k = recv(s, got + n, sizeof(got) - n, MSG_DONTWAIT);
+
+		if (k > 0)
+			n += k;
+		else if (k == 0)
+			break;
+		else
+			sleep_ms(10);
+	}
+	snprintf(r->post, sizeof(r->post), "recv %ld bytes, %s", n,
+		 n == (long)sizeof(data) && !memcmp(got, data, n) ?
+		 "exact" : "NOT what was sent");
+	close_reset(s);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1829,6 +2401,60 @@ TEST_F_TIMEOUT(conn, syn_recv, 120)
 TEST_F_TIMEOUT(conn, established, 120)
 {
 	badseg_test(_metadata, grp_est, est_cases, ARRAY_LEN(est_cases));
+}
+
+/* x_* results of the custom groups, in bcase form for check_ref() */
+static struct bcase ws_ref[ARRAY_LEN(ws_cases)];
+
+/*
+ * sack and ack_unsent are not calibrated yet: after the slow handshake
+ * 6.1's TSQ sends the victim's three segments in bursts whose timing
+ * varies, so the AF_INET run does not always have them in flight when
+ * the case comes.  XTCP_BADSEG_UNCALIBRATED=1 runs them anyway.
+ */
+#define UNCALIBRATED() do {						\
+	if (!getenv("XTCP_BADSEG_UNCALIBRATED"))			\
+		SKIP(return, "not calibrated yet (TSQ timing of the flight); " \
+		     "XTCP_BADSEG_UNCALIBRATED=1 runs it");		\
+} while (0)
+
+TEST_F_TIMEOUT(conn, sack, 120)
+{
+	UNCALIBRATED();
+	badseg_test(_metadata, grp_sack, sack_cases, ARRAY_LEN(sack_cases));
+}
+
+TEST_F_TIMEOUT(conn, timestamps, 120)
+{
+	badseg_test(_metadata, grp_ts, ts_cases, ARRAY_LEN(ts_cases));
+}
+
+TEST_F_TIMEOUT(conn, ack_unsent, 120)
+{
+	UNCALIBRATED();
+	badseg_test(_metadata, grp_ackunsent, ackunsent_cases,
+		    ARRAY_LEN(ackunsent_cases));
+}
+
+TEST_F_TIMEOUT(conn, wscale, 120)
+{
+	for (unsigned int i = 0; i < ARRAY_LEN(ws_cases); i++) {
+		ws_ref[i].name = ws_cases[i].name;
+		ws_ref[i].x_post = ws_cases[i].x_post;
+	}
+	badseg_test(_metadata, grp_wscale, ws_ref, ARRAY_LEN(ws_ref));
+}
+
+TEST_F_TIMEOUT(conn, corrupt_payload, 120)
+{
+	static const struct bcase ref[] = {
+		{ .name = "corrupt_payload_transfer",
+		  .x_answer = "highest ACK a+16001", .x_state = "ESTABLISHED",
+		  .x_ctr = "InErrs+4 InCsumErrors+4",
+		  .x_post = "recv 16000 bytes, exact" },
+	};
+
+	badseg_test(_metadata, grp_corrupt, ref, ARRAY_LEN(ref));
 }
 
 TEST_F_TIMEOUT(conn, flood, 120)

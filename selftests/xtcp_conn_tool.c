@@ -33,6 +33,12 @@
  *                         "error timeout" and exit 3
  *   --out FILE            serve-sink, recv: also write the data to FILE
  *   --count K             serve modes: serve K connections, one by one
+ *   --duration SEC        send, serve-send: stop sending after SEC seconds
+ *                         (decimals allowed) or at the end of SRC, whichever
+ *                         comes first; "sent" counts what was sent
+ *   --cc NAME             set TCP_CONGESTION to NAME on the socket (the
+ *                         listener for serve modes); prints "cc NAME OK" or
+ *                         "cc NAME ERRNAME" on stderr and goes on either way
  *
  * Serve modes print "listening ADDR:PORT" once they listen.  Errors print
  * "error STEP ERRNAME" and exit 1; bad usage exits 2.  SHA256 is the
@@ -51,7 +57,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "xtcp_family.h"
@@ -234,6 +242,16 @@ static uint64_t parse_size(const char *s)
 static int family = -1;
 static unsigned int timeout_s = 60;
 static const char *out_path;
+static double duration_s;		/* --duration: 0 = until the end */
+static const char *cc_name;		/* --cc */
+
+static double mono_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static void on_alarm(int sig)
 {
@@ -284,6 +302,18 @@ bad:
 	exit(2);
 }
 
+/* --cc: TCP_CONGESTION, reported on stderr, never fatal */
+static void set_cc(int fd)
+{
+	if (!cc_name)
+		return;
+	if (setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc_name,
+		       strlen(cc_name)))
+		fprintf(stderr, "cc %s %s\n", cc_name, ename(errno));
+	else
+		fprintf(stderr, "cc %s OK\n", cc_name);
+}
+
 static int do_listen(const struct sockaddr_in *a, const char *txt)
 {
 	int one = 1, fd;
@@ -291,6 +321,7 @@ static int do_listen(const struct sockaddr_in *a, const char *txt)
 	fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket");
+	set_cc(fd);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)a, sizeof(*a)))
 		die("bind");
@@ -319,6 +350,7 @@ static int do_connect(const struct sockaddr_in *a)
 
 	if (fd < 0)
 		die("socket");
+	set_cc(fd);
 	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)))
 		die("connect");
 	return fd;
@@ -382,6 +414,7 @@ static void pump(int fd, struct source *src, uint8_t *obuf, uint8_t *ibuf,
 	uint64_t sent = 0, recvd = 0;
 	size_t olen = 0, ooff = 0;
 	bool src_done = false, eof = false;
+	double end = duration_s > 0 ? mono_s() + duration_s : 0;
 
 	sha256_init(&hs);
 	sha256_init(&hr);
@@ -391,7 +424,10 @@ static void pump(int fd, struct source *src, uint8_t *obuf, uint8_t *ibuf,
 		ssize_t r;
 
 		if (!src_done && olen == ooff) {
-			r = src_read(src, obuf, BUFSZ);
+			if (end && mono_s() >= end)
+				r = 0;
+			else
+				r = src_read(src, obuf, BUFSZ);
 			if (r < 0)
 				die("read");
 			if (r == 0) {
@@ -407,7 +443,8 @@ static void pump(int fd, struct source *src, uint8_t *obuf, uint8_t *ibuf,
 		}
 		if (olen > ooff)
 			p.events |= POLLOUT;
-		if (poll(&p, 1, -1) < 0) {
+		/* with --duration, wake up for the deadline too */
+		if (poll(&p, 1, end && !src_done ? 100 : -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
@@ -444,7 +481,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xtcp_conn_tool [--family inet|xtcp|N] [--timeout SEC] [--out FILE]\n"
-		"                      [--count K] MODE ADDR:PORT [FILE|-|--bytes N]\n"
+		"                      [--count K] [--duration SEC] [--cc NAME]\n"
+		"                      MODE ADDR:PORT [FILE|-|--bytes N]\n"
 		"  MODE: serve-echo serve-sink serve-send send recv connect; gen SRC\n");
 	exit(2);
 }
@@ -482,6 +520,10 @@ int main(int argc, char **argv)
 			out_path = argv[++i];
 		} else if (!strcmp(o, "--count")) {
 			count = atoi(argv[++i]);
+		} else if (!strcmp(o, "--duration")) {
+			duration_s = atof(argv[++i]);
+		} else if (!strcmp(o, "--cc")) {
+			cc_name = argv[++i];
 		} else {
 			usage();
 		}

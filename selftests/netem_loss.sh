@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout=180
+#
+# XTCP selftest: 32 MiB transfers in both directions, XTCP and stock TCP
+# in every pairing, through a veth pair that loses 1 %, then 5 %, of the
+# packets each way (data and ACKs); RetransSegs must move.
+#
+# See netem_lib.sh for the transfers, the counters checked and the
+# environment.  TAP output; needs root, iproute2 (tc netem), ethtool,
+# util-linux, veth.  The XTCP cases SKIP while XTCP cannot connect;
+# XTCP_FAMILY=2 makes "xtcp" AF_INET (a self-check of this script).
+
+. "$(dirname "$0")/netem_lib.sh"
+
+netem_start
+netem_condition "loss 1%" 45 loss 1%
+netem_condition "loss 5%" 75 loss 5%
+veth_end
