@@ -171,6 +171,48 @@ u32 xtcp_select_initial_window(const struct sock *sk, int mss, u8 *rcv_wscale)
 	return rounddown(space, mss);
 }
 
+/* The twin of __tcp_select_window(): the window the free receive space
+ * allows (half of it: the other half pays for skb overhead), with RFC
+ * 1122's receiver-side silly window avoidance: when less than half the
+ * space is free, a window below an MSS or a sixteenth of the buffer is
+ * offered as zero; without window scaling it moves by whole MSSes.
+ */
+static u32 __xtcp_select_window(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int allowed = READ_ONCE(sk->sk_rcvbuf) / 2;
+	int free_space = (READ_ONCE(sk->sk_rcvbuf) -
+			  atomic_read(&sk->sk_rmem_alloc)) / 2;
+	int full_space = min_t(int, xsk->window_clamp, allowed);
+	int mss = xsk->rcv_mss;
+	int window;
+
+	if (free_space < 0)
+		free_space = 0;
+	if (mss > full_space) {
+		mss = full_space;
+		if (mss <= 0)
+			return 0;
+	}
+	if (free_space < full_space / 2) {
+		/* never grow the window through the rounding of the scale */
+		free_space = round_down(free_space, 1 << xsk->rcv_wscale);
+		if (free_space < (allowed >> 4) || free_space < mss)
+			return 0;
+	}
+	free_space = min_t(int, free_space, full_space);
+
+	window = xsk->rcv_wnd;
+	if (xsk->rcv_wscale) {
+		window = ALIGN(free_space, 1 << xsk->rcv_wscale);
+	} else if (window <= free_space - mss || window > free_space) {
+		window = rounddown(free_space, mss);
+	} else if (mss == full_space && free_space > window + full_space / 2) {
+		window = free_space;
+	}
+	return window;
+}
+
 /* The twin of tcp_select_window(): advertise half the free receive
  * buffer, never shrinking the right edge already offered.
  */
@@ -178,14 +220,9 @@ static u16 xtcp_select_window(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	u32 cur_win = xtcp_receive_window(xsk);
-	int free_space;
 	u32 new_win;
 
-	free_space = (READ_ONCE(sk->sk_rcvbuf) -
-		      atomic_read(&sk->sk_rmem_alloc)) / 2;
-	if (free_space < 0)
-		free_space = 0;
-	new_win = min_t(u32, free_space, xsk->window_clamp);
+	new_win = __xtcp_select_window(sk);
 	if (new_win < cur_win)
 		new_win = ALIGN(cur_win, 1 << xsk->rcv_wscale);
 	new_win = min_t(u32, new_win, U16_MAX << xsk->rcv_wscale);
