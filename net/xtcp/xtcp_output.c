@@ -203,13 +203,12 @@ static u32 __xtcp_select_window(struct sock *sk)
 	free_space = min_t(int, free_space, full_space);
 
 	window = xsk->rcv_wnd;
-	if (xsk->rcv_wscale) {
+	if (xsk->rcv_wscale)
 		window = ALIGN(free_space, 1 << xsk->rcv_wscale);
-	} else if (window <= free_space - mss || window > free_space) {
+	else if (window <= free_space - mss || window > free_space)
 		window = rounddown(free_space, mss);
-	} else if (mss == full_space && free_space > window + full_space / 2) {
+	else if (mss == full_space && free_space > window + full_space / 2)
 		window = free_space;
-	}
 	return window;
 }
 
