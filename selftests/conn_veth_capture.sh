@@ -187,7 +187,8 @@ check_capture() {
 		lim=$nall
 	fi
 	# stock -> stock is checked first: the reference for the machine
-	if [ "$cf.$sf" = inet.inet ] && [ "${nrec:-0}" -gt "$lim" ]; then
+	if [ -z "$cap_slow" ] && [ "$cf.$sf" = inet.inet ] &&
+	   [ "${nrec:-0}" -gt "$lim" ]; then
 		cap_slow="stock -> stock showed $nrec loss recovery frames"
 	fi
 	if [ -n "$cap_slow" ]; then
