@@ -243,6 +243,61 @@ TEST(sol_socket_int_options_listener)
 	COMPARE_EACH(ti, tx);
 }
 
+/* SOL_TCP options that take an int, on a new socket and a listener */
+static const struct intopt sol_tcp_opts[] = {
+	IOPT(TCP_NODELAY, 1, 0, 2),
+	IOPT(TCP_MAXSEG, 1000, 87, 88, 0, 65535, 65536),
+	IOPT(TCP_SYNCNT, 3, 0, 127, 128, -1),
+	IOPT(TCP_LINGER2, 30, -1, 0, 120, 121, 1000),
+	IOPT(TCP_DEFER_ACCEPT, 1, 3, 10, 100, 0, -1),
+	IOPT(TCP_QUICKACK, 0, 1, 2),
+	IOPT(TCP_NOTSENT_LOWAT, 1000, 0, -1),
+	IOPT(TCP_KEEPIDLE, 10, 0, 32767, 32768),
+	IOPT(TCP_KEEPINTVL, 10, 0, 32768),
+	IOPT(TCP_KEEPCNT, 5, 0, 127, 128),
+	IOPT(TCP_USER_TIMEOUT, 1000, 0, -1),
+};
+
+static void scen_sol_tcp(struct trace *t, int fam, long arg)
+{
+	int fd;
+
+	fd = T_FD(t, socket(fam, SOCK_STREAM, 0), "socket");
+	if (arg) {
+		T_RET(t, listen(fd, 4), "listen");
+	}
+	for (unsigned int i = 0; i < ARRAY_LEN(sol_tcp_opts); i++) {
+		const struct intopt *o = &sol_tcp_opts[i];
+		char name[64];
+
+		t_getint(t, fd, SOL_TCP, o->opt, o->name);
+		for (int j = 0; j < o->nvals; j++) {
+			t_setint(t, fd, SOL_TCP, o->opt, o->vals[j], o->name);
+			snprintf(name, sizeof(name), "%s after set %d", o->name,
+				 o->vals[j]);
+			t_getint(t, fd, SOL_TCP, o->opt, name);
+		}
+	}
+	close(fd);
+}
+
+TEST(sol_tcp_int_options)
+{
+	RUN_BOTH(scen_sol_tcp, 0);
+	EXPECT_STEP_VAL(ti, "getsockopt TCP_MAXSEG (val*1000+len)", 536004);
+	EXPECT_STEP_ERR(ti, "setsockopt TCP_MAXSEG=87", EINVAL);
+	EXPECT_STEP_VAL(ti, "getsockopt TCP_DEFER_ACCEPT after set 10 (val*1000+len)",
+			15004);
+	EXPECT_STEP_ERR(ti, "setsockopt TCP_SYNCNT=128", EINVAL);
+	COMPARE_EACH(ti, tx);
+}
+
+TEST(sol_tcp_int_options_listener)
+{
+	RUN_BOTH(scen_sol_tcp, 1);
+	COMPARE_EACH(ti, tx);
+}
+
 /* Options with a structure: SO_LINGER, timeouts, device binding... */
 static void scen_sol_socket_struct(struct trace *t, int fam, long arg)
 {

@@ -173,7 +173,8 @@ struct xtcp_sock {
 	u8	dupacks;
 	u8	in_recovery : 1;
 	u32	high_seq;	/* snd_nxt when recovery began */
-	int	linger2;
+	int	linger2;	/* TCP_LINGER2: jiffies, 0 sysctl, < 0 none */
+	u32	notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: none */
 
 	/* keepalive (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT): 0 means
 	 * the net.xtcp sysctl.  Written by setsockopt() with WRITE_ONCE()
@@ -231,7 +232,8 @@ struct xtcp_request_sock {
 	u8			num_retrans;
 	u8			tstamp_ok : 1,
 				sack_ok : 1,
-				wscale_ok : 1;
+				wscale_ok : 1,
+				acked : 1;	/* a final ACK came, dropped */
 };
 
 static inline struct xtcp_request_sock *xtcp_rsk(const struct sock *sk)
@@ -348,6 +350,9 @@ enum {
 	XTCP_MIB_ACKSKIPPEDSEQ,
 	XTCP_MIB_ACKSKIPPEDTIMEWAIT,
 	XTCP_MIB_ACKSKIPPEDCHALLENGE,
+	XTCP_MIB_DEFERACCEPTDROP,
+	XTCP_MIB_ABORTONLINGER,
+	XTCP_MIB_ABORTONDATA,
 	/* the receive side (TcpExt names) */
 	XTCP_MIB_OFOQUEUE,
 	XTCP_MIB_OFOMERGE,
@@ -492,6 +497,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len);
 int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
 int xtcp_set_rcvlowat(struct sock *sk, int val);
+bool xtcp_stream_memory_free(const struct sock *sk, int wake);
 int xtcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int xtcp_getsockopt(struct sock *sk, int level, int optname,

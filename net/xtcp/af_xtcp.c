@@ -419,6 +419,7 @@ struct proto xtcp_prot = {
 	.backlog_rcv	= xtcp_v4_do_rcv,
 	.release_cb	= xtcp_release_cb,
 	.keepalive	= xtcp_set_keepalive,
+	.stream_memory_free	= xtcp_stream_memory_free,
 	.shutdown	= xtcp_shutdown,
 	.no_autobind	= true,
 	.obj_size	= XTCP_OBJ_SIZE,

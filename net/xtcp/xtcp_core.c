@@ -263,6 +263,14 @@ adjudge_to_death:
 		goto out;	/* softirq finished it meanwhile */
 
 	if (sk->sk_state == TCP_FIN_WAIT2) {
+		if (xtcp_sk(sk)->linger2 < 0) {
+			/* TCP_LINGER2 < 0: no FIN_WAIT2 for orphans */
+			xtcp_set_state(sk, TCP_CLOSE);
+			xtcp_send_active_reset(sk, GFP_ATOMIC);
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONLINGER);
+			xtcp_inet_csk_destroy_sock(sk);
+			goto out;
+		}
 		/* the peer has our FIN: wait for its own as a time-wait sock */
 		xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));
 		goto out;
@@ -729,6 +737,63 @@ int xtcp_set_rcvlowat(struct sock *sk, int val)
 	return 0;
 }
 
+/* The twins of secs_to_retrans() and retrans_to_secs(): TCP_DEFER_ACCEPT
+ * counts SYN-ACK retransmissions of exponential backoff.
+ */
+static u8 xtcp_secs_to_retrans(int seconds, int timeout, int rto_max)
+{
+	u8 res = 0;
+
+	if (seconds > 0) {
+		int period = timeout;
+
+		res = 1;
+		while (seconds > period && res < 255) {
+			res++;
+			timeout <<= 1;
+			if (timeout > rto_max)
+				timeout = rto_max;
+			period += timeout;
+		}
+	}
+	return res;
+}
+
+static int xtcp_retrans_to_secs(u8 retrans, int timeout, int rto_max)
+{
+	int period = 0;
+
+	if (retrans > 0) {
+		period = timeout;
+		while (--retrans) {
+			timeout <<= 1;
+			if (timeout > rto_max)
+				timeout = rto_max;
+			period += timeout;
+		}
+	}
+	return period;
+}
+
+/* The twin of __tcp_sock_set_quickack(): 0 delays ACKs (pingpong); any
+ * other value sends a pending ACK now, and 1 keeps ACKing at once.
+ */
+static void xtcp_set_quickack(struct sock *sk, int val)
+{
+	if (!val) {
+		inet_csk_enter_pingpong_mode(sk);
+		return;
+	}
+	inet_csk_exit_pingpong_mode(sk);
+	if ((1 << sk->sk_state) & (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT) &&
+	    timer_pending(&inet_csk(sk)->icsk_delack_timer)) {
+		xtcp_delack_timer_clear(sk);
+		xtcp_send_ack(sk);
+		if (!(val & 1))
+			inet_csk_enter_pingpong_mode(sk);
+	}
+}
+
 /* TCP-level options that 6.1's do_tcp_setsockopt() and
  * do_tcp_getsockopt() take: XTCP takes them as the data path lands and
  * answers EOPNOTSUPP until then.  Any other name is ENOPROTOOPT.
@@ -814,6 +879,44 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 			return -EINVAL;
 		WRITE_ONCE(inet_csk(sk)->icsk_user_timeout, val);
 		return 0;
+	case TCP_MAXSEG:
+		/* the MSS we offer and send at most, from the next SYN */
+		if (val && (val < TCP_MIN_MSS || val > MAX_TCP_WINDOW))
+			return -EINVAL;
+		lock_sock(sk);
+		xtcp_sk(sk)->user_mss = val;
+		release_sock(sk);
+		return 0;
+	case TCP_SYNCNT:
+		if (val < 1 || val > MAX_TCP_SYNCNT)
+			return -EINVAL;
+		WRITE_ONCE(inet_csk(sk)->icsk_syn_retries, val);
+		return 0;
+	case TCP_LINGER2:
+		lock_sock(sk);
+		if (val < 0)
+			xtcp_sk(sk)->linger2 = -1;
+		else if (val > TCP_FIN_TIMEOUT_MAX / HZ)
+			xtcp_sk(sk)->linger2 = TCP_FIN_TIMEOUT_MAX;
+		else
+			xtcp_sk(sk)->linger2 = val * HZ;
+		release_sock(sk);
+		return 0;
+	case TCP_DEFER_ACCEPT:
+		/* seconds, as SYN-ACK retransmissions (rounded up) */
+		WRITE_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept,
+			   xtcp_secs_to_retrans(val, XTCP_TIMEOUT_INIT / HZ,
+						XTCP_RTO_MAX / HZ));
+		return 0;
+	case TCP_QUICKACK:
+		lock_sock(sk);
+		xtcp_set_quickack(sk, val);
+		release_sock(sk);
+		return 0;
+	case TCP_NOTSENT_LOWAT:
+		WRITE_ONCE(xtcp_sk(sk)->notsent_lowat, val);
+		sk->sk_write_space(sk);
+		return 0;
 	}
 	return xtcp_tcp_option_settable(optname) ? -EOPNOTSUPP : -ENOPROTOOPT;
 }
@@ -849,6 +952,33 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	case TCP_USER_TIMEOUT:
 		val = READ_ONCE(inet_csk(sk)->icsk_user_timeout);
 		break;
+	case TCP_MAXSEG:
+		/* the send MSS; before a connection, what the user set */
+		val = xtcp_sk(sk)->mss_cache;
+		if (xtcp_sk(sk)->user_mss &&
+		    (1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+			val = xtcp_sk(sk)->user_mss;
+		break;
+	case TCP_SYNCNT:
+		val = READ_ONCE(inet_csk(sk)->icsk_syn_retries) ? :
+		      XTCP_SYSCTL(sock_net(sk), syn_retries);
+		break;
+	case TCP_LINGER2:
+		val = xtcp_sk(sk)->linger2;
+		if (val >= 0)
+			val = (val ? : XTCP_SYSCTL(sock_net(sk), fin_timeout)) / HZ;
+		break;
+	case TCP_DEFER_ACCEPT:
+		val = xtcp_retrans_to_secs(READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept),
+					   XTCP_TIMEOUT_INIT / HZ,
+					   XTCP_RTO_MAX / HZ);
+		break;
+	case TCP_QUICKACK:
+		val = !inet_csk_in_pingpong_mode(sk);
+		break;
+	case TCP_NOTSENT_LOWAT:
+		val = READ_ONCE(xtcp_sk(sk)->notsent_lowat);
+		break;
 	default:
 		return xtcp_tcp_option_gettable(optname) ? -EOPNOTSUPP :
 							   -ENOPROTOOPT;
@@ -856,6 +986,18 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
 		return -EFAULT;
 	return 0;
+}
+
+/* The twin of tcp_stream_memory_free(): with TCP_NOTSENT_LOWAT, writable
+ * while less than that much is queued and not yet sent.
+ */
+bool xtcp_stream_memory_free(const struct sock *sk, int wake)
+{
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 lowat = READ_ONCE(xsk->notsent_lowat) ? : UINT_MAX;
+	u32 notsent = READ_ONCE(xsk->write_seq) - READ_ONCE(xsk->snd_nxt);
+
+	return ((u64)notsent << wake) < lowat;
 }
 
 /* The twin of sk_stream_write_space(): wake writers once the write

@@ -1455,6 +1455,12 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			sk->sk_state_change(sk);
 			break;
 		}
+		if (xsk->linger2 < 0) {
+			/* TCP_LINGER2 < 0: no FIN_WAIT2 for orphans */
+			xtcp_done(sk);
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
+			return 1;
+		}
 		/* an orphan waits for the peer's FIN as a time-wait sock */
 		if (!th->fin) {
 			xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));

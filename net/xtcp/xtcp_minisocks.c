@@ -80,17 +80,27 @@ static void xtcp_reqsk_timer_handler(struct timer_list *t)
 {
 	struct xtcp_request_sock *req = from_timer(req, t, timer);
 	struct sock *listener = req->listener;
+	u8 defer = READ_ONCE(inet_csk(listener)->icsk_accept_queue.rskq_defer_accept);
+	int max_retries = READ_ONCE(inet_csk(listener)->icsk_syn_retries) ? :
+			  XTCP_SYSCTL(sock_net(listener), synack_retries);
+	bool expire, resend;
 
+	/* syn_ack_recalc(): under TCP_DEFER_ACCEPT, an ACKed request waits
+	 * for data without SYN-ACKs until the deferring period ends
+	 */
+	expire = req->num_retrans >= max_retries &&
+		 (!defer || !req->acked || req->num_retrans >= defer);
+	resend = !defer || !req->acked || req->num_retrans >= defer - 1;
 	if (hlist_nulls_unhashed(&req->common.skc_nulls_node) ||
-	    READ_ONCE(listener->sk_state) != TCP_LISTEN ||
-	    req->num_retrans >= XTCP_SYSCTL(sock_net(listener),
-					    synack_retries)) {
+	    READ_ONCE(listener->sk_state) != TCP_LISTEN || expire) {
 		xtcp_reqsk_unhash(req);
 		xtcp_reqsk_put(req);	/* the timer's */
 		return;
 	}
-	XTCP_INC_STATS(sock_net(listener), XTCP_MIB_RETRANSSEGS);
-	xtcp_v4_send_synack(listener, req);
+	if (resend) {
+		XTCP_INC_STATS(sock_net(listener), XTCP_MIB_RETRANSSEGS);
+		xtcp_v4_send_synack(listener, req);
+	}
 	req->num_retrans++;
 	mod_timer(&req->timer, jiffies + min_t(unsigned long,
 					       XTCP_TIMEOUT_INIT << req->num_retrans,
@@ -306,6 +316,15 @@ struct sock *xtcp_check_req(struct sock *sk, struct sk_buff *skb,
 	if (!th->ack)
 		return NULL;
 
+	/* TCP_DEFER_ACCEPT: a bare final ACK waits for data */
+	if (req->num_retrans <
+	    READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept) &&
+	    tcb->end_seq == req->rcv_isn + 1) {
+		req->acked = 1;
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DEFERACCEPTDROP);
+		return NULL;
+	}
+
 	child = xtcp_v4_syn_recv_sock(sk, skb, req);
 	if (!child)
 		goto listen_overflow;
@@ -327,8 +346,10 @@ listen_overflow:
 	/* the accept queue is full: drop the ACK, the request stays and the
 	 * peer's retransmission may find room; or give up at once
 	 */
-	if (!XTCP_SYSCTL(sock_net(sk), abort_on_overflow))
+	if (!XTCP_SYSCTL(sock_net(sk), abort_on_overflow)) {
+		req->acked = 1;
 		return NULL;
+	}
 embryonic_reset:
 	if (!th->rst)
 		xtcp_v4_send_reset(sk, skb);
