@@ -969,8 +969,8 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 			val = (val ? : XTCP_SYSCTL(sock_net(sk), fin_timeout)) / HZ;
 		break;
 	case TCP_DEFER_ACCEPT:
-		val = xtcp_retrans_to_secs(READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept),
-					   XTCP_TIMEOUT_INIT / HZ,
+		val = READ_ONCE(inet_csk(sk)->icsk_accept_queue.rskq_defer_accept);
+		val = xtcp_retrans_to_secs(val, XTCP_TIMEOUT_INIT / HZ,
 					   XTCP_RTO_MAX / HZ);
 		break;
 	case TCP_QUICKACK:
