@@ -138,6 +138,14 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_ACKSKIPPEDSEQ]	= "TCPACKSkippedSeq",
 	[XTCP_MIB_ACKSKIPPEDTIMEWAIT]	= "TCPACKSkippedTimeWait",
 	[XTCP_MIB_ACKSKIPPEDCHALLENGE]	= "TCPACKSkippedChallenge",
+	[XTCP_MIB_SACKRECOVERY]		= "TCPSackRecovery",
+	[XTCP_MIB_RENORECOVERY]		= "TCPRenoRecovery",
+	[XTCP_MIB_SACKDISCARD]		= "TCPSACKDiscard",
+	[XTCP_MIB_DSACKRECV]		= "TCPDSACKRecv",
+	[XTCP_MIB_DSACKOFORECV]		= "TCPDSACKOfoRecv",
+	[XTCP_MIB_LOSTRETRANSMIT]	= "TCPLostRetransmit",
+	[XTCP_MIB_SACKRENEGING]		= "TCPSACKReneging",
+	[XTCP_MIB_SLOWSTARTRETRANS]	= "TCPSlowStartRetrans",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */

@@ -84,12 +84,11 @@ static void xtcp_retransmit_timer(struct sock *sk)
 		return;
 	}
 
-	/* loss: back to one segment, recover from the head */
-	xsk->snd_ssthresh = max(xsk->snd_cwnd >> 1, 2U);
-	xsk->snd_cwnd = 1;
-	xsk->in_recovery = 1;
-	xsk->high_seq = xsk->snd_nxt;
-	xsk->dupacks = 0;
+	/* loss (tcp_enter_loss()): all that is not SACKed is lost, cwnd
+	 * back to one segment, recover from the head; a SYN only goes again
+	 */
+	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		xtcp_enter_loss(sk);
 	if (!icsk->icsk_retransmits)
 		xsk->retrans_stamp = jiffies;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_TIMEOUTS);
