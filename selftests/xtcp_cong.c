@@ -92,7 +92,7 @@ static void t_default(struct trace *t, int fam, const char *tag)
 	char buf[64] = "";
 	int r = sysctl_read(ca_sysctl(fam), buf, sizeof(buf));
 
-	t_add(t, 0, r, r < 0 ? -r : 0,
+	t_add(t, 0, r < 0 ? -1 : 0, r < 0 ? -r : 0,
 	      name_val((unsigned char *)buf, strlen(buf)),
 	      "%s: default is '%.*s'", tag, (int)strcspn(buf, "\n"), buf);
 }
@@ -101,7 +101,7 @@ static void t_set_default(struct trace *t, int fam, const char *val)
 {
 	int r = sysctl_write(ca_sysctl(fam), val);
 
-	t_add(t, 0, r, r < 0 ? -r : 0, 0, "set default '%.*s'",
+	t_add(t, 0, r < 0 ? -1 : 0, r < 0 ? -r : 0, 0, "set default '%.*s'",
 	      (int)strcspn(val, "\n"), val);
 }
 
@@ -283,17 +283,18 @@ static void scen_available(struct trace *t, int fam, long arg)
 
 	reno = strstr(buf, "reno");
 	cubic = strstr(buf, "cubic");
-	t_add(t, 0, r, r < 0 ? -r : 0, reno && cubic,
+	t_add(t, 0, r < 0 ? -1 : 0, r < 0 ? -r : 0, reno && cubic,
 	      "available list has reno and cubic");
 	r = sysctl_write(name, "reno");
-	t_add(t, 0, r, r < 0 ? -r : 0, 0, "available list is read-only");
+	t_add(t, 0, r < 0 ? -1 : 0, r < 0 ? -r : 0, 0,
+	      "available list is read-only");
 }
 
 TEST(get_lengths)
 {
 	RUN_BOTH(scen_get_lengths, 0);
 	EXPECT_STEP_VAL(ti, "fresh: get TCP_CONGESTION len=16: len", 16);
-	EXPECT_STEP_VAL(ti, "fresh: get TCP_CONGESTION len=-1: len", 16);
+	EXPECT_STEP_ERR(ti, "fresh: get TCP_CONGESTION len=-1: len", EINVAL);
 	EXPECT_STEP_ERR(ti, "get TCP_CONGESTION len=NULL", EFAULT);
 	COMPARE(ti, tx);
 }

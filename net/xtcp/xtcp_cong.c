@@ -245,7 +245,7 @@ static struct xtcp_congestion_ops xtcp_reno = {
 #define XTCP_CUBIC_BETA		717	/* 0.7 in 1/1024 */
 #define XTCP_CUBIC_BETA_SCALE	1024
 #define XTCP_CUBIC_C_DIV	2500000000ULL	/* 1e9 ms^3/s^3 / C */
-#define XTCP_CUBIC_T_MAX	(1U << 21)	/* ms: t^3 fits u64 */
+#define XTCP_CUBIC_T_MAX	BIT(21)		/* ms: t^3 fits u64 */
 
 struct xtcp_cubic {
 	u32	cnt;		/* ACKed segments per segment of growth */

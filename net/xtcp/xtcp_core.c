@@ -811,11 +811,12 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		return xtcp_sk(sk)->af_ops->getsockopt(sk, level, optname,
 							optval, optlen);
 
+	/* 6.1.192's order: a negative length is refused first */
 	if (get_user(len, optlen))
 		return -EFAULT;
-	len = min_t(unsigned int, len, sizeof(int));
 	if (len < 0)
 		return -EINVAL;
+	len = min_t(unsigned int, len, sizeof(int));
 
 	switch (optname) {
 	case TCP_CONGESTION: {
