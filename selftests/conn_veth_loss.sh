@@ -107,6 +107,8 @@ if [ -n "${XTCP_LOSS_BENCH:-}" ]; then
 		exit
 	fi
 	ok "netem: 1 % loss, 20 ms delay on va"
+	# each stock connection starts afresh, as each XTCP one does
+	in_ns "$nsa" sysctl -qw net.ipv4.tcp_no_metrics_save=1
 	declare -A total
 	for ((r = 1; r <= XTCP_LOSS_BENCH; r++)); do
 		for f in inet xtcp; do
@@ -124,6 +126,8 @@ if [ -n "${XTCP_LOSS_BENCH:-}" ]; then
 	if [ -n "${total[xtcp]:-}" ] && [ -n "${total[inet]:-}" ]; then
 		diag "XTCP / stock throughput: $((total[inet] * 100 / total[xtcp])) %"
 	fi
+	diag "netns A /proc/net/xtcp_stat, non-zero: $(in_ns "$nsa" awk '$2 != 0 { printf "%s=%s ", $1, $2 }' /proc/net/xtcp_stat)"
+	diag "netns A stock TcpExt, recovery: $(in_ns "$nsa" awk '/^TcpExt:/ { if (!h) { split($0, n); h = 1 } else { for (i = 2; i <= NF; i++) if (n[i] ~ /Recovery|Timeouts|Retrans|LossProbe|SACKReorder|Spurious/ && $i != 0) printf "%s=%s ", n[i], $i } }' /proc/net/netstat)"
 	veth_end
 	exit
 fi

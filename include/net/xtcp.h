@@ -174,6 +174,11 @@ struct xtcp_sock {
 	u32	prior_cwnd;	/* cwnd when recovery or loss began */
 	u32	prr_delivered;	/* RFC 6937: delivered in recovery */
 	u32	prr_out;	/* RFC 6937: sent in recovery */
+	u32	prior_ssthresh;	/* ssthresh to restore on undo, 0: none */
+	int	undo_retrans;	/* retransmits not yet proven spurious by
+				 * D-SACK (-1: none made since undo_marker)
+				 */
+	u32	reordering;	/* DupThresh, grows with reordering seen */
 	u32	snd_cwnd_cnt;	/* linear increase counter */
 	u32	max_packets_out;	/* largest packets_out of the window */
 	u32	cwnd_usage_seq;	/* right edge of that window */
@@ -351,6 +356,10 @@ enum {
 	XTCP_MIB_LOSTRETRANSMIT,
 	XTCP_MIB_SACKRENEGING,
 	XTCP_MIB_SLOWSTARTRETRANS,
+	XTCP_MIB_SACKREORDER,
+	XTCP_MIB_DSACKUNDO,
+	XTCP_MIB_FULLUNDO,
+	XTCP_MIB_LOSSUNDO,
 	__XTCP_MIB_MAX
 };
 

@@ -85,8 +85,7 @@ void xtcp_assign_congestion_control(struct sock *sk)
 
 	xsk->ca_ops = XTCP_SYSCTL(sock_net(sk), congestion_control);
 	xsk->ca_setsockopt = 0;
-	xsk->ca_initialized = 0;
-	memset(xtcp_ca(sk), 0, ICSK_CA_PRIV_SIZE);
+	xtcp_clear_sender_state(sk);
 }
 
 /* The twin of tcp_init_congestion_control(): the connection is

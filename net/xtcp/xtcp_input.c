@@ -224,8 +224,11 @@ static void xtcp_store_ts_recent(struct xtcp_sock *xsk,
 #define XTCP_FLAG_CA_ALERT	(XTCP_FLAG_DATA_SACKED | \
 				 XTCP_FLAG_DSACKING_ACK)
 
-/* RFC 6675's DupThresh (6.1's net.ipv4.tcp_reordering default). */
+/* RFC 6675's DupThresh at first (6.1's net.ipv4.tcp_reordering), and
+ * at most (net.ipv4.tcp_max_reordering) as reordering raises it.
+ */
 #define XTCP_DUPTHRESH		3
+#define XTCP_MAX_REORDERING	300
 /* SACK blocks an option can carry (40 option bytes) */
 #define XTCP_MAX_SACKS		4
 
@@ -273,6 +276,9 @@ void xtcp_clear_sender_state(struct sock *sk)
 	xsk->lost_out = 0;
 	xsk->retrans_out = 0;
 	xsk->undo_marker = 0;
+	xsk->undo_retrans = 0;
+	xsk->prior_ssthresh = 0;
+	xsk->reordering = XTCP_DUPTHRESH;
 	xsk->prr_delivered = 0;
 	xsk->prr_out = 0;
 	xsk->snd_cwnd_cnt = 0;
@@ -319,11 +325,16 @@ static bool xtcp_is_sackblock_valid(const struct xtcp_sock *xsk, bool dsack,
 }
 
 /* The twin of tcp_check_dsack() (RFC 2883): the first block is a D-SACK
- * when it lies below the ACK or inside the second block.
+ * when it lies below the ACK or inside the second block.  A D-SACK below
+ * snd_una proves retransmissions of the recovery spurious (undo_retrans).
  */
 static bool xtcp_check_dsack(struct sock *sk, u32 ack,
-			     const struct xtcp_sack_block *sp, int num)
+			     const struct xtcp_sack_block *sp, int num,
+			     u32 prior_snd_una)
 {
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 dup_segs;
+
 	if (before(sp[0].start_seq, ack)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKRECV);
 		return true;
@@ -331,22 +342,56 @@ static bool xtcp_check_dsack(struct sock *sk, u32 ack,
 	if (num > 1 && !after(sp[0].end_seq, sp[1].end_seq) &&
 	    !before(sp[0].start_seq, sp[1].start_seq)) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKOFORECV);
-		return true;
+	} else {
+		return false;
 	}
-	return false;
+	dup_segs = DIV_ROUND_UP(sp[0].end_seq - sp[0].start_seq,
+				max(xsk->mss_cache, 1U));
+	if (xsk->undo_marker && xsk->undo_retrans > 0 &&
+	    !after(sp[0].end_seq, prior_snd_una) &&
+	    after(sp[0].end_seq, xsk->undo_marker))
+		xsk->undo_retrans = max_t(int, 0, xsk->undo_retrans - dup_segs);
+	return true;
 }
 
-/* The twin of tcp_sacktag_one(): the peer holds all of @skb. */
-static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, int *flag)
+/* The twin of tcp_check_sack_reordering(): a hole at @low_seq was
+ * filled by its original transmission while data up to the highest
+ * SACK had arrived: the path reorders that much, and DupThresh follows.
+ */
+static void xtcp_check_sack_reordering(struct sock *sk, u32 low_seq)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 mss = xsk->mss_cache, fack = xtcp_highest_sack_seq(xsk), metric;
+
+	if (!before(low_seq, fack) || !mss)
+		return;
+	metric = fack - low_seq;
+	if (metric > xsk->reordering * mss)
+		xsk->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
+					XTCP_MAX_REORDERING);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKREORDER);
+}
+
+/* The twin of tcp_sacktag_one(): the peer holds all of @skb (twice,
+ * for a D-SACK: @dup).  *@reord: the lowest hole filled by an original.
+ */
+static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
+			     int *flag, u32 *reord)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
+	if (dup && tcb->retransmitted && xsk->undo_marker &&
+	    xsk->undo_retrans > 0 && after(tcb->end_seq, xsk->undo_marker))
+		xsk->undo_retrans--;
 	if (tcb->sacked & XTCPCB_SACKED_ACKED)
 		return;
 	/* acked by this very ACK: xtcp_clean_rtx_queue() frees it */
 	if (!after(tcb->end_seq, xsk->snd_una))
 		return;
+	if (!tcb->retransmitted && xsk->sacked_out &&
+	    before(tcb->seq, xsk->highest_sack) && before(tcb->seq, *reord))
+		*reord = tcb->seq;
 	if (tcb->sacked & XTCPCB_LOST)
 		xsk->lost_out--;
 	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
@@ -380,7 +425,8 @@ static void xtcp_mark_lost_retrans(struct sock *sk, int *flag)
 			break;
 		if (!(tcb->sacked & XTCPCB_SACKED_RETRANS))
 			continue;
-		if (after(received_upto, tcb->rexmit_nxt)) {
+		if (after(received_upto, tcb->rexmit_nxt +
+			  (xsk->reordering - 1) * xsk->mss_cache)) {
 			tcb->sacked &= ~XTCPCB_SACKED_RETRANS;
 			xsk->retrans_out--;
 			*flag |= XTCP_FLAG_LOST_RETRANS;
@@ -406,8 +452,9 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 	u32 ack = XTCP_SKB_CB(ack_skb)->ack_seq;
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int num, used = 0, flag = 0, i, j;
+	bool dup[XTCP_MAX_SACKS], dsack;
+	u32 reord = xsk->snd_nxt;
 	struct sk_buff *skb;
-	bool dsack;
 
 	num = min((opt[1] - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_PERBLOCK,
 		  XTCP_MAX_SACKS);
@@ -417,7 +464,7 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 	}
 	if (!num)
 		return 0;
-	dsack = xtcp_check_dsack(sk, ack, wire, num);
+	dsack = xtcp_check_dsack(sk, ack, wire, num, prior_snd_una);
 	if (dsack)
 		flag |= XTCP_FLAG_DSACKING_ACK;
 
@@ -445,9 +492,12 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 			continue;
 		/* insertion sort by start */
 		for (j = used; j > 0 && after(sp[j - 1].start_seq,
-					      wire[i].start_seq); j--)
+					      wire[i].start_seq); j--) {
 			sp[j] = sp[j - 1];
+			dup[j] = dup[j - 1];
+		}
 		sp[j] = wire[i];
+		dup[j] = dsack && !i;
 		used++;
 	}
 	if (!used)
@@ -465,11 +515,14 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 			break;
 		for (k = j; k < used && !after(sp[k].start_seq, tcb->seq); k++) {
 			if (!after(tcb->end_seq, sp[k].end_seq)) {
-				xtcp_sacktag_one(sk, skb, &flag);
+				xtcp_sacktag_one(sk, skb, dup[k], &flag,
+						 &reord);
 				break;
 			}
 		}
 	}
+	if (xsk->ca_state != TCP_CA_Loss || xsk->undo_marker)
+		xtcp_check_sack_reordering(sk, reord);
 	xtcp_mark_lost_retrans(sk, &flag);
 	return flag;
 }
@@ -519,13 +572,13 @@ static void xtcp_remove_reno_sacks(struct sock *sk, int acked)
 static bool xtcp_force_fast_retransmit(const struct xtcp_sock *xsk)
 {
 	return after(xtcp_highest_sack_seq(xsk),
-		     xsk->snd_una + XTCP_DUPTHRESH * xsk->mss_cache);
+		     xsk->snd_una + xsk->reordering * xsk->mss_cache);
 }
 
 /* The twin of tcp_time_to_recover(). */
 static bool xtcp_time_to_recover(const struct xtcp_sock *xsk)
 {
-	return xsk->lost_out || xsk->sacked_out >= XTCP_DUPTHRESH ||
+	return xsk->lost_out || xsk->sacked_out >= xsk->reordering ||
 	       (xtcp_is_sack(xsk) && xtcp_force_fast_retransmit(xsk));
 }
 
@@ -557,7 +610,7 @@ static void xtcp_mark_head_lost(struct sock *sk, int packets, bool mark_head)
 static void xtcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	int sacked_upto = xsk->sacked_out - XTCP_DUPTHRESH;
+	int sacked_upto = xsk->sacked_out - xsk->reordering;
 
 	if (!xtcp_is_sack(xsk))
 		return;
@@ -578,7 +631,7 @@ static void xtcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
 	if (!skb)
 		return;
 	if ((xsk->ca_state < TCP_CA_Recovery &&
-	     xsk->sacked_out >= XTCP_DUPTHRESH) ||
+	     xsk->sacked_out >= xsk->reordering) ||
 	    (xsk->ca_state == TCP_CA_Recovery && snd_una_advanced))
 		xtcp_mark_skb_lost(sk, skb);
 }
@@ -614,18 +667,95 @@ static void xtcp_try_keep_open(struct sock *sk)
 	}
 }
 
-/* The twin of tcp_try_undo_recovery() without undo: leave recovery or
- * loss once high_seq is acked.  Returns true while NewReno holds the
- * state (RFC 6582: until something above high_seq is acked).
+/* The twin of tcp_current_ssthresh(). */
+static u32 xtcp_current_ssthresh(const struct xtcp_sock *xsk)
+{
+	if (xtcp_in_cwnd_reduction(xsk))
+		return xsk->snd_ssthresh;
+	return max(xsk->snd_ssthresh,
+		   (xsk->snd_cwnd >> 1) + (xsk->snd_cwnd >> 2));
+}
+
+/* The twin of tcp_init_undo(): a reduction that D-SACKs may undo. */
+static void xtcp_init_undo(struct xtcp_sock *xsk)
+{
+	xsk->undo_marker = xsk->snd_una;
+	xsk->undo_retrans = xsk->retrans_out ? : -1;
+}
+
+/* Every retransmission since undo_marker was D-SACKed: the reduction
+ * was spurious (reordering, not loss).  tcp_may_undo() without the
+ * timestamp test.
+ */
+static bool xtcp_may_undo(const struct xtcp_sock *xsk)
+{
+	return xsk->undo_marker && !xsk->undo_retrans;
+}
+
+/* The twin of tcp_undo_cwnd_reduction(). */
+static void xtcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (unmark_loss) {
+		for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb))
+			XTCP_SKB_CB(skb)->sacked &= ~XTCPCB_LOST;
+		xsk->lost_out = 0;
+	}
+	if (xsk->prior_ssthresh) {
+		xsk->snd_cwnd = xsk->ca_ops->undo_cwnd(sk);
+		if (xsk->prior_ssthresh > xsk->snd_ssthresh)
+			xsk->snd_ssthresh = xsk->prior_ssthresh;
+	}
+	xsk->undo_marker = 0;
+}
+
+/* The twin of tcp_try_undo_dsack(). */
+static bool xtcp_try_undo_dsack(struct sock *sk)
+{
+	if (!xtcp_may_undo(xtcp_sk(sk)))
+		return false;
+	xtcp_undo_cwnd_reduction(sk, false);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKUNDO);
+	return true;
+}
+
+/* The twin of tcp_try_undo_recovery(): high_seq is acked; undo a
+ * spurious reduction and leave recovery or loss.  Returns true while
+ * NewReno holds the state (RFC 6582: until something above high_seq
+ * is acked).
  */
 static bool xtcp_try_undo_recovery(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
+	if (xtcp_may_undo(xsk)) {
+		xtcp_undo_cwnd_reduction(sk, false);
+		XTCP_INC_STATS(sock_net(sk), xsk->ca_state == TCP_CA_Loss ?
+			       XTCP_MIB_LOSSUNDO : XTCP_MIB_FULLUNDO);
+	}
 	if (xsk->snd_una == xsk->high_seq && !xtcp_is_sack(xsk))
 		return true;
 	xtcp_set_ca_state(sk, TCP_CA_Open);
 	return false;
+}
+
+/* The twin of tcp_try_undo_loss(): every retransmission after the RTO
+ * was D-SACKed.
+ */
+static bool xtcp_try_undo_loss(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!xtcp_may_undo(xsk))
+		return false;
+	xtcp_undo_cwnd_reduction(sk, true);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSSUNDO);
+	inet_csk(sk)->icsk_retransmits = 0;
+	if (xtcp_is_sack(xsk))
+		xtcp_set_ca_state(sk, TCP_CA_Open);
+	return true;
 }
 
 /* The twin of tcp_init_cwnd_reduction() and tcp_enter_recovery(). */
@@ -635,8 +765,10 @@ static void xtcp_enter_recovery(struct sock *sk)
 
 	XTCP_INC_STATS(sock_net(sk), xtcp_is_sack(xsk) ?
 		       XTCP_MIB_SACKRECOVERY : XTCP_MIB_RENORECOVERY);
-	xsk->undo_marker = xsk->snd_una;
+	xsk->prior_ssthresh = 0;
+	xtcp_init_undo(xsk);
 	if (!xtcp_in_cwnd_reduction(xsk)) {
+		xsk->prior_ssthresh = xtcp_current_ssthresh(xsk);
 		xsk->high_seq = xsk->snd_nxt;
 		xsk->snd_cwnd_cnt = 0;
 		xsk->prior_cwnd = xsk->snd_cwnd;
@@ -647,12 +779,14 @@ static void xtcp_enter_recovery(struct sock *sk)
 	xtcp_set_ca_state(sk, TCP_CA_Recovery);
 }
 
-/* The twin of tcp_end_cwnd_reduction(). */
+/* The twin of tcp_end_cwnd_reduction(): cwnd ends at ssthresh, unless
+ * the reduction was undone.
+ */
 static void xtcp_end_cwnd_reduction(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
-	if (xsk->snd_ssthresh < U32_MAX)
+	if (xsk->snd_ssthresh < U32_MAX && xsk->undo_marker)
 		xsk->snd_cwnd = xsk->snd_ssthresh;
 	xtcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
 }
@@ -697,6 +831,8 @@ static void xtcp_process_loss(struct sock *sk, int flag, int num_dupack,
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
+	if ((flag & XTCP_FLAG_SND_UNA_ADVANCED) && xtcp_try_undo_loss(sk))
+		return;
 	if (!before(xsk->snd_una, xsk->high_seq)) {
 		xtcp_try_undo_recovery(sk);
 		return;
@@ -759,7 +895,15 @@ static void xtcp_fastretrans_alert(struct sock *sk, int num_dupack,
 			/* a partial ACK (RFC 6582, RFC 6675) */
 			do_lost = xtcp_force_fast_retransmit(xsk);
 		}
+		if (xtcp_try_undo_dsack(sk))
+			xtcp_try_keep_open(sk);
 		xtcp_identify_packet_loss(sk, flag);
+		if (xsk->ca_state != TCP_CA_Recovery) {
+			/* undone: loss may still be evident */
+			if (!xtcp_time_to_recover(xsk))
+				return;
+			xtcp_enter_recovery(sk);
+		}
 		break;
 	case TCP_CA_Loss:
 		xtcp_process_loss(sk, flag, num_dupack, rexmit);
@@ -774,6 +918,8 @@ static void xtcp_fastretrans_alert(struct sock *sk, int num_dupack,
 				xsk->sacked_out = 0;
 			xtcp_add_reno_sack(sk, num_dupack);
 		}
+		if (xsk->ca_state <= TCP_CA_Disorder)
+			xtcp_try_undo_dsack(sk);
 		xtcp_identify_packet_loss(sk, flag);
 		if (!xtcp_time_to_recover(xsk)) {
 			xtcp_try_keep_open(sk);
@@ -815,10 +961,11 @@ void xtcp_enter_loss(struct sock *sk)
 	    !after(xsk->high_seq, xsk->snd_una) ||
 	    (xsk->ca_state == TCP_CA_Loss &&
 	     !inet_csk(sk)->icsk_retransmits)) {
+		xsk->prior_ssthresh = xtcp_current_ssthresh(xsk);
 		xsk->prior_cwnd = xsk->snd_cwnd;
 		xsk->snd_ssthresh = xsk->ca_ops->ssthresh(sk);
 		xtcp_ca_event(sk, CA_EVENT_LOSS);
-		xsk->undo_marker = xsk->snd_una;
+		xtcp_init_undo(xsk);
 	}
 	xsk->snd_cwnd = xtcp_packets_in_flight(xsk) + 1;
 	xsk->snd_cwnd_cnt = 0;
@@ -848,10 +995,11 @@ static void xtcp_init_transfer(struct sock *sk)
  * tcp_clean_rtx_queue().  snd_una is already the ACK.  Returns
  * XTCP_FLAG_* bits.
  */
-static int xtcp_clean_rtx_queue(struct sock *sk,
+static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
 				const struct xtcp_options_received *rx)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 reord = xsk->snd_nxt;
 	u32 pkts_acked = 0;
 	long rtt_us = -1;
 	struct sk_buff *skb;
@@ -865,9 +1013,12 @@ static int xtcp_clean_rtx_queue(struct sock *sk,
 			break;
 		if (tcb->retransmitted) {
 			flag |= XTCP_FLAG_RETRANS_DATA_ACKED;
-		} else if (!(sacked & XTCPCB_SACKED_ACKED) && rtt_us < 0) {
+		} else if (!(sacked & XTCPCB_SACKED_ACKED)) {
 			/* Karn: never from a retransmitted segment */
-			rtt_us = jiffies_to_usecs(jiffies - tcb->when);
+			if (rtt_us < 0)
+				rtt_us = jiffies_to_usecs(jiffies - tcb->when);
+			if (before(tcb->seq, reord))
+				reord = tcb->seq;
 		}
 		if (sacked & XTCPCB_SACKED_RETRANS)
 			xsk->retrans_out--;
@@ -895,6 +1046,9 @@ static int xtcp_clean_rtx_queue(struct sock *sk,
 
 	if (!xtcp_is_sack(xsk))
 		xtcp_remove_reno_sacks(sk, pkts_acked);
+	else if (before(reord, prior_fack))
+		/* a hole filled without a retransmission */
+		xtcp_check_sack_reordering(sk, reord);
 	if (rx->saw_tstamp && rx->rcv_tsecr && xsk->tstamp_ok)
 		rtt_us = (long)(xtcp_ts_now() + xsk->tsoffset -
 				rx->rcv_tsecr) * USEC_PER_MSEC;
@@ -952,6 +1106,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	u32 ack = tcb->ack_seq;
 	u32 prior_una = xsk->snd_una;
+	u32 prior_fack = xtcp_highest_sack_seq(xsk);
 	u32 prior_packets = xsk->packets_out;
 	u32 prior_delivered = xsk->delivered;
 	u32 prior_lost = xsk->lost;
@@ -1004,7 +1159,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	if (!prior_packets)
 		goto no_queue;
 
-	flag |= xtcp_clean_rtx_queue(sk, rx);
+	flag |= xtcp_clean_rtx_queue(sk, prior_fack, rx);
 
 	/* tcp_ack_is_dubious() */
 	if (!(flag & XTCP_FLAG_NOT_DUP) || (flag & XTCP_FLAG_CA_ALERT) ||
@@ -1256,6 +1411,27 @@ static bool xtcp_sequence_ok(const struct xtcp_sock *xsk, u32 seq,
 	       !after(seq, xsk->rcv_nxt + xtcp_receive_window(xsk));
 }
 
+/* The twin of tcp_disordered_ack(): a pure duplicate ACK that changes
+ * no window, older than ts_recent by less than an RTO, is an ACK the
+ * path reordered, not an old duplicate: PAWS lets it through.
+ */
+static bool xtcp_disordered_ack(const struct sock *sk,
+				const struct sk_buff *skb,
+				const struct xtcp_options_received *rx)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	const struct tcphdr *th = tcp_hdr(skb);
+	u32 nwin = ntohs(th->window) << xsk->snd_wscale;
+
+	return th->ack && tcb->seq == tcb->end_seq &&
+	       tcb->seq == xsk->rcv_nxt && tcb->ack_seq == xsk->snd_una &&
+	       !(after(tcb->seq, xsk->snd_wl1) ||
+		 (tcb->seq == xsk->snd_wl1 && nwin > xsk->snd_wnd)) &&
+	       (s32)(xsk->ts_recent - rx->rcv_tsval) <=
+	       (inet_csk(sk)->icsk_rto * 1024) / HZ;
+}
+
 /* The twin of tcp_validate_incoming(): PAWS, the sequence check, RST and
  * SYN handling (RFC 5961: an RST not exactly at rcv_nxt and an in-window
  * SYN get a challenge ACK).  Consumes @skb and returns false when the
@@ -1268,9 +1444,11 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
+	/* tcp_paws_discard(): TCP_PAWS_WINDOW tolerates a TSval one less */
 	if (rx->saw_tstamp && xsk->tstamp_ok && !th->rst &&
-	    (s32)(rx->rcv_tsval - xsk->ts_recent) < 0 &&
-	    ktime_get_seconds() < xsk->ts_recent_stamp + 24 * 3600 * 24) {
+	    (s32)(xsk->ts_recent - rx->rcv_tsval) > TCP_PAWS_WINDOW &&
+	    ktime_get_seconds() < xsk->ts_recent_stamp + 24 * 3600 * 24 &&
+	    !xtcp_disordered_ack(sk, skb, rx)) {
 		/* PAWS: an old duplicate */
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PAWSDROPS);
 		if (!xtcp_oow_rate_limited(sock_net(sk), skb,
@@ -1300,8 +1478,10 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 		goto discard;
 	}
 
+	/* tcp_replace_ts_recent(): never backwards */
 	if (rx->saw_tstamp && xsk->tstamp_ok &&
-	    !after(tcb->seq, xsk->rcv_wup))
+	    !after(tcb->seq, xsk->rcv_wup) &&
+	    (s32)(rx->rcv_tsval - xsk->ts_recent) >= 0)
 		xtcp_store_ts_recent(xsk, rx);
 
 	if (th->syn) {

@@ -487,6 +487,10 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		tcb->sacked |= XTCPCB_SACKED_RETRANS;
 		xsk->retrans_out++;
 	}
+	/* one more that a D-SACK may prove spurious */
+	if (xsk->undo_retrans < 0)
+		xsk->undo_retrans = 0;
+	xsk->undo_retrans++;
 	/* data SACKed beyond this was sent after the retransmission */
 	tcb->rexmit_nxt = xsk->snd_nxt;
 	return 0;

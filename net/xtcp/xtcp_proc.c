@@ -146,6 +146,10 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_LOSTRETRANSMIT]	= "TCPLostRetransmit",
 	[XTCP_MIB_SACKRENEGING]		= "TCPSACKReneging",
 	[XTCP_MIB_SLOWSTARTRETRANS]	= "TCPSlowStartRetrans",
+	[XTCP_MIB_SACKREORDER]		= "TCPSACKReorder",
+	[XTCP_MIB_DSACKUNDO]		= "TCPDSACKUndo",
+	[XTCP_MIB_FULLUNDO]		= "TCPFullUndo",
+	[XTCP_MIB_LOSSUNDO]		= "TCPLossUndo",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */
