@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # XTCP selftest: loss recovery of the sender.  Two network namespaces
-# joined by a veth pair (conn_veth_lib.sh), offloads off (TSO, GSO, GRO:
-# one segment per packet), netem dropping 2 % of A's packets (va).  An
+# joined by a veth pair (conn_veth_lib.sh), offloads off (TSO, GSO, GRO,
+# and gso_max_segs 1: one segment per packet for both stacks), netem
+# dropping 2 % of A's packets (va).  An
 # XTCP client in A sends 8 MiB to a server in B; the bytes must arrive
 # exactly (SHA-256), and A's /proc/net/xtcp_stat must show the recovery:
 #   - with SACK, to a stock receiver: TCPSackRecovery and RetransSegs;
@@ -27,11 +28,14 @@ next_port() { port=$((port + 1)); }
 # xstat NAME: A's XTCP counter NAME
 xstat() { in_ns "$nsa" awk -v n="$1" '$1 == n { print $2 }' /proc/net/xtcp_stat; }
 
-# netem on va: ARGS (e.g. "loss 2%"); offloads off on both ends
+# netem on va: ARGS (e.g. "loss 2%"); offloads off on both ends, and
+# gso_max_segs 1: 6.1's TCP always builds GSO skbs, segmented after the
+# qdisc, so without it netem would drop a stock sender's bursts whole
 netem() {
 	in_ns "$nsa" ethtool -K va tso off gso off gro off >/dev/null 2>&1 &&
-	in_ns "$nsb" ethtool -K vb tso off gso off gro off >/dev/null 2>&1 ||
-		return 1
+	in_ns "$nsb" ethtool -K vb tso off gso off gro off >/dev/null 2>&1 &&
+	in_ns "$nsa" ip link set dev va gso_max_segs 1 &&
+	in_ns "$nsb" ip link set dev vb gso_max_segs 1 || return 1
 	in_ns "$nsa" tc qdisc replace dev va root netem "$@"
 }
 
