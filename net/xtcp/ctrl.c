@@ -67,7 +67,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 			  xtcp_proc_congestion_control, NULL, NULL),
 	{
 		.procname	= "available_congestion_control",
-		.data		= (void *)0,	/* unused */
+		.data		= NULL,	/* unused */
 		.maxlen		= XTCP_CA_BUF_MAX,
 		.mode		= 0444,
 		.proc_handler	= xtcp_proc_available_congestion_control,
