@@ -49,6 +49,8 @@ static inline void xtcp_obj_dec(enum xtcp_obj_kind kind)
 }
 
 struct xtcp_bind_bucket;
+struct xtcp_congestion_ops;
+struct ctl_table;
 
 /*
  * XTCP's equivalent of inet_connection_sock_af_ops: the address-family
@@ -170,9 +172,7 @@ struct xtcp_sock {
 	 */
 	u32	last_oow_ack_time;
 	u8	syn_retries;
-	u8	dupacks;
-	u8	in_recovery : 1;
-	u32	high_seq;	/* snd_nxt when recovery began */
+	u32	high_seq;	/* snd_nxt when recovery or loss began */
 	int	linger2;	/* TCP_LINGER2: jiffies, 0 sysctl, < 0 none */
 	u32	notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: none */
 
@@ -190,6 +190,40 @@ struct xtcp_sock {
 	 * xtcp_v4_mtu_reduced(), both with *_ONCE()
 	 */
 	u32	mtu_info;
+
+	/* Loss recovery, the twin of tcp_sock's scoreboard (xtcp_input.c).
+	 * Counts of skbs of the retransmit queue (sk_write_queue before
+	 * send_head), kept equal to the XTCPCB_* marks of its skbs:
+	 * sacked_out + lost_out <= packets_out.  Without SACK, sacked_out
+	 * counts duplicate ACKs (RFC 6582's emulation).
+	 */
+	u32	sacked_out;	/* SACKed */
+	u32	lost_out;	/* marked lost */
+	u32	retrans_out;	/* retransmitted, not yet acked or SACKed */
+	u32	lost;		/* ever marked lost (for PRR) */
+	u32	delivered;	/* ever acked or SACKed */
+	u32	highest_sack;	/* end of the highest SACKed skb */
+	u32	undo_marker;	/* snd_una when recovery or loss began */
+	u32	prior_cwnd;	/* cwnd when recovery or loss began */
+	u32	prr_delivered;	/* RFC 6937: delivered in recovery */
+	u32	prr_out;	/* RFC 6937: sent in recovery */
+	u32	prior_ssthresh;	/* ssthresh to restore on undo, 0: none */
+	int	undo_retrans;	/* retransmits not yet proven spurious by
+				 * D-SACK (-1: none made since undo_marker)
+				 */
+	u32	reordering;	/* DupThresh, grows with reordering seen */
+	u32	snd_cwnd_cnt;	/* linear increase counter */
+	u32	max_packets_out;	/* largest packets_out of the window */
+	u32	cwnd_usage_seq;	/* right edge of that window */
+	u8	ca_state;	/* TCP_CA_Open .. TCP_CA_Loss */
+	u8	is_cwnd_limited : 1,
+		ca_setsockopt : 1,	/* the user chose ca_ops */
+		ca_initialized : 1;
+	/* Congestion control (xtcp_cong.c): set under the socket lock,
+	 * read locklessly by getsockopt (READ_ONCE).  Its private state is
+	 * icsk_ca_priv (xtcp_ca()).
+	 */
+	const struct xtcp_congestion_ops *ca_ops;
 };
 
 enum {
@@ -373,6 +407,18 @@ enum {
 	XTCP_MIB_ABORTONTIMEOUT,
 	XTCP_MIB_ABORTONMEMORY,
 	XTCP_MIB_KEEPALIVE,
+	XTCP_MIB_SACKRECOVERY,
+	XTCP_MIB_RENORECOVERY,
+	XTCP_MIB_SACKDISCARD,
+	XTCP_MIB_DSACKRECV,
+	XTCP_MIB_DSACKOFORECV,
+	XTCP_MIB_LOSTRETRANSMIT,
+	XTCP_MIB_SACKRENEGING,
+	XTCP_MIB_SLOWSTARTRETRANS,
+	XTCP_MIB_SACKREORDER,
+	XTCP_MIB_DSACKUNDO,
+	XTCP_MIB_FULLUNDO,
+	XTCP_MIB_LOSSUNDO,
 	__XTCP_MIB_MAX
 };
 
@@ -400,6 +446,10 @@ struct xtcp_sysctl {
 	u8	timestamps;
 	u8	window_scaling;
 	u8	dsack;
+	/* the algorithm new sockets take (net.xtcp.congestion_control):
+	 * never NULL, never unregistered while the module is loaded
+	 */
+	const struct xtcp_congestion_ops *congestion_control;
 };
 
 /* Per network namespace state (net_generic(net, xtcp_net_id)). */
@@ -514,8 +564,17 @@ struct xtcp_skb_cb {
 	u32	ack_seq;	/* input: the segment's ack */
 	u32	when;		/* output: jiffies when (re)sent */
 	u8	tcp_flags;	/* TCPHDR_* */
-	u8	retransmitted;
+	u8	retransmitted;	/* ever retransmitted (Karn) */
+	u8	sacked;		/* output: XTCPCB_* scoreboard marks */
+	u32	rexmit_nxt;	/* output: snd_nxt when last retransmitted */
 };
+
+/* The scoreboard's marks of a sent skb (the twins of TCPCB_*). */
+#define XTCPCB_SACKED_ACKED	0x01	/* the peer SACKed all of it */
+#define XTCPCB_SACKED_RETRANS	0x02	/* retransmitted, counted in
+					 * retrans_out
+					 */
+#define XTCPCB_LOST		0x04	/* counted in lost_out */
 
 #define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
 
@@ -529,6 +588,9 @@ struct xtcp_options_received {
 		tstamp_ok : 1,
 		sack_ok : 1,
 		wscale_ok : 1;
+	u8	sack_off;	/* offset of a SACK option from the TCP
+				 * header, 0 when none
+				 */
 };
 
 #define XTCP_TIMEWAIT_LEN	(60 * HZ)
@@ -590,6 +652,99 @@ static inline int xtcp_keepalive_probes(const struct sock *sk)
 	       XTCP_SYSCTL(sock_net(sk), keepalive_probes);
 }
 
+/* Pipe (RFC 6675) and left-out counts: the twins of
+ * tcp_packets_in_flight() and tcp_left_out().
+ */
+static inline u32 xtcp_left_out(const struct xtcp_sock *xsk)
+{
+	return xsk->sacked_out + xsk->lost_out;
+}
+
+static inline u32 xtcp_packets_in_flight(const struct xtcp_sock *xsk)
+{
+	return xsk->packets_out - xtcp_left_out(xsk) + xsk->retrans_out;
+}
+
+/* The retransmit queue: sk_write_queue's sent skbs, before send_head
+ * (the twins of tcp_rtx_queue_head() and skb_rb_next()).
+ */
+static inline struct sk_buff *xtcp_rtx_head(const struct sock *sk)
+{
+	struct sk_buff *skb = skb_peek(&sk->sk_write_queue);
+
+	return skb == xtcp_sk(sk)->send_head ? NULL : skb;
+}
+
+static inline struct sk_buff *xtcp_rtx_next(const struct sock *sk,
+					    struct sk_buff *skb)
+{
+	if (skb_queue_is_last(&sk->sk_write_queue, skb))
+		return NULL;
+	return skb->next == xtcp_sk(sk)->send_head ? NULL : skb->next;
+}
+
+static inline bool xtcp_in_cwnd_reduction(const struct xtcp_sock *xsk)
+{
+	return (TCPF_CA_CWR | TCPF_CA_Recovery) & (1 << xsk->ca_state);
+}
+
+static inline bool xtcp_in_slow_start(const struct xtcp_sock *xsk)
+{
+	return xsk->snd_cwnd < xsk->snd_ssthresh;
+}
+
+/* xtcp_cong.c: congestion control, the twin of tcp_cong.c's
+ * tcp_congestion_ops.  An algorithm fills ssthresh, cong_avoid and
+ * undo_cwnd (the rest is optional) and registers at module init; its
+ * per-socket state lives in icsk_ca_priv (xtcp_ca(), at most
+ * ICSK_CA_PRIV_SIZE bytes, zeroed before init).  Every hook runs under
+ * the socket lock.  The list is RCU (readers) and a spinlock (writers).
+ */
+#define XTCP_CA_NAME_MAX	TCP_CA_NAME_MAX
+#define XTCP_CA_BUF_MAX		TCP_CA_BUF_MAX
+
+struct xtcp_congestion_ops {
+	/* the new ssthresh after a loss (cwnd not yet reduced) */
+	u32	(*ssthresh)(struct sock *sk);
+	/* grow cwnd: @acked segments newly acked or SACKed */
+	void	(*cong_avoid)(struct sock *sk, u32 ack, u32 acked);
+	/* cwnd after a spurious loss is undone */
+	u32	(*undo_cwnd)(struct sock *sk);
+	void	(*init)(struct sock *sk);		/* optional */
+	void	(*set_state)(struct sock *sk, u8 new_state);	/* optional */
+	void	(*cwnd_event)(struct sock *sk, enum tcp_ca_event ev);
+	/* @pkts acked by an ACK, @rtt_us its RTT sample or -1 */
+	void	(*pkts_acked)(struct sock *sk, u32 pkts, long rtt_us);
+	char	name[XTCP_CA_NAME_MAX];
+	struct list_head	list;
+};
+
+static inline void *xtcp_ca(const struct sock *sk)
+{
+	return (void *)inet_csk(sk)->icsk_ca_priv;
+}
+
+int xtcp_cong_init(void);
+void xtcp_cong_exit(void);
+const struct xtcp_congestion_ops *xtcp_ca_find(const char *name);
+const struct xtcp_congestion_ops *xtcp_ca_builtin_default(void);
+int xtcp_register_congestion_control(struct xtcp_congestion_ops *ca);
+void xtcp_unregister_congestion_control(struct xtcp_congestion_ops *ca);
+void xtcp_assign_congestion_control(struct sock *sk);
+void xtcp_init_congestion_control(struct sock *sk);
+void xtcp_ca_openreq_child(struct sock *sk);
+int xtcp_set_congestion_control(struct sock *sk, const char *name);
+void xtcp_set_ca_state(struct sock *sk, u8 ca_state);
+void xtcp_ca_event(struct sock *sk, enum tcp_ca_event event);
+u32 xtcp_slow_start(struct xtcp_sock *xsk, u32 acked);
+void xtcp_cong_avoid_ai(struct xtcp_sock *xsk, u32 w, u32 acked);
+bool xtcp_is_cwnd_limited(const struct sock *sk);
+int xtcp_proc_congestion_control(struct ctl_table *ctl, int write,
+				 void *buffer, size_t *lenp, loff_t *ppos);
+int xtcp_proc_available_congestion_control(struct ctl_table *ctl, int write,
+					   void *buffer, size_t *lenp,
+					   loff_t *ppos);
+
 /* xtcp_output.c */
 unsigned int xtcp_sync_mss(struct sock *sk, u32 pmtu);
 unsigned int xtcp_current_mss(struct sock *sk);
@@ -603,6 +758,7 @@ void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk, gfp_t priority);
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+void xtcp_xmit_retransmit_queue(struct sock *sk);
 struct sk_buff *xtcp_make_synack(const struct sock *sk,
 				 const struct xtcp_request_sock *req,
 				 struct dst_entry *dst);
@@ -622,6 +778,8 @@ bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   int mib_idx, u32 *last_oow_ack_time);
 void xtcp_ofo_init(struct sock *sk);
 void xtcp_ofo_purge(struct sock *sk);
+void xtcp_enter_loss(struct sock *sk);
+void xtcp_clear_sender_state(struct sock *sk);
 
 /* xtcp_minisocks.c */
 int xtcp_minisocks_init(void);

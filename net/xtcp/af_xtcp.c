@@ -507,9 +507,12 @@ static int __init xtcp_init(void)
 	err = xtcp_minisocks_init();
 	if (err)
 		goto err_hashtables;
-	err = proto_register(&xtcp_prot, 1);
+	err = xtcp_cong_init();
 	if (err)
 		goto err_minisocks;
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto err_cong;
 	err = xtcp_pernet_register();
 	if (err)
 		goto err_proto;
@@ -524,6 +527,8 @@ err_pernet:
 	xtcp_pernet_unregister();
 err_proto:
 	proto_unregister(&xtcp_prot);
+err_cong:
+	xtcp_cong_exit();
 err_minisocks:
 	xtcp_minisocks_exit();
 err_hashtables:
@@ -540,6 +545,7 @@ static void __exit xtcp_exit(void)
 	/* listeners are SOCK_RCU_FREE */
 	rcu_barrier();
 	proto_unregister(&xtcp_prot);
+	xtcp_cong_exit();
 	xtcp_minisocks_exit();
 	xtcp_hashtables_exit();
 }

@@ -63,6 +63,16 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_BOOL(timestamps),
 	XTCP_SYSCTL_BOOL(window_scaling),
 	XTCP_SYSCTL_BOOL(dsack),
+	/* a name: ENOENT for one no algorithm has, as 6.1's */
+	XTCP_SYSCTL_ENTRY(congestion_control, XTCP_CA_NAME_MAX,
+			  xtcp_proc_congestion_control, NULL, NULL),
+	{
+		.procname	= "available_congestion_control",
+		.data		= NULL,	/* unused */
+		.maxlen		= XTCP_CA_BUF_MAX,
+		.mode		= 0444,
+		.proc_handler	= xtcp_proc_available_congestion_control,
+	},
 	{ }
 };
 
@@ -92,6 +102,10 @@ static int xtcp_sysctl_net_init(struct xtcp_net *xn)
 	int i;
 
 	xtcp_sysctl_defaults(&xn->sysctl);
+	/* as 6.1's tcp_sk_init(): a new netns takes init_net's choice */
+	xn->sysctl.congestion_control = net_eq(xn->net, &init_net) ?
+		xtcp_ca_builtin_default() :
+		XTCP_SYSCTL(&init_net, congestion_control);
 	table = kmemdup(xtcp_sysctl_template, sizeof(xtcp_sysctl_template),
 			GFP_KERNEL);
 	if (!table)

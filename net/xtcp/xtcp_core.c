@@ -337,8 +337,7 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	xsk->snd_cwnd = XTCP_INIT_CWND;
 	xsk->snd_ssthresh = U32_MAX;
 	xsk->packets_out = 0;
-	xsk->in_recovery = 0;
-	xsk->dupacks = 0;
+	xtcp_clear_sender_state(sk);
 	xsk->max_window = 0;
 	__sk_dst_reset(sk);
 	sk_error_report(sk);
@@ -847,6 +846,25 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 	}
 
 	switch (optname) {
+	case TCP_CONGESTION: {
+		/* as do_tcp_setsockopt(): the name, cut at 15 bytes */
+		char name[XTCP_CA_NAME_MAX];
+		long len;
+		int err;
+
+		if (optlen < 1)
+			return -EINVAL;
+		len = strncpy_from_sockptr(name, optval,
+					   min_t(long, XTCP_CA_NAME_MAX - 1,
+						 optlen));
+		if (len < 0)
+			return -EFAULT;
+		name[len] = 0;
+		lock_sock(sk);
+		err = xtcp_set_congestion_control(sk, name);
+		release_sock(sk);
+		return err;
+	}
 	case TCP_NODELAY:
 		/* as in do_tcp_setsockopt(): setting it pushes what waits */
 		lock_sock(sk);
@@ -930,6 +948,7 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		return xtcp_sk(sk)->af_ops->getsockopt(sk, level, optname,
 							optval, optlen);
 
+	/* 6.1.192's order: a negative length is refused first */
 	if (get_user(len, optlen))
 		return -EFAULT;
 	if (len < 0)
@@ -937,6 +956,21 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	len = min_t(unsigned int, len, sizeof(int));
 
 	switch (optname) {
+	case TCP_CONGESTION: {
+		/* as do_tcp_getsockopt(): up to 16 bytes, zero padded */
+		char name[XTCP_CA_NAME_MAX] = {};
+
+		if (get_user(len, optlen))
+			return -EFAULT;
+		len = min_t(unsigned int, len, XTCP_CA_NAME_MAX);
+		if (put_user(len, optlen))
+			return -EFAULT;
+		strscpy(name, READ_ONCE(xtcp_sk(sk)->ca_ops)->name,
+			sizeof(name));
+		if (copy_to_user(optval, name, len))
+			return -EFAULT;
+		return 0;
+	}
 	case TCP_NODELAY:
 		val = xtcp_sk(sk)->nonagle;
 		break;
@@ -1038,6 +1072,7 @@ int xtcp_init_sock(struct sock *sk)
 	xsk->snd_ssthresh = U32_MAX;
 	xsk->mss_cache = XTCP_MSS_DEFAULT;
 	inet_csk(sk)->icsk_sync_mss = xtcp_sync_mss;
+	xtcp_assign_congestion_control(sk);
 
 	sk->sk_state = TCP_CLOSE;
 	sk->sk_write_space = xtcp_write_space;

@@ -25,6 +25,7 @@ void xtcp_parse_options(const struct sk_buff *skb,
 	int length = (th->doff * 4) - sizeof(*th);
 
 	opt_rx->saw_tstamp = 0;
+	opt_rx->sack_off = 0;
 	while (length > 0) {
 		int opcode = *ptr++;
 		int opsize;
@@ -69,6 +70,15 @@ void xtcp_parse_options(const struct sk_buff *skb,
 			case TCPOPT_SACK_PERM:
 				if (opsize == TCPOLEN_SACK_PERM && th->syn)
 					opt_rx->sack_ok = 1;
+				break;
+			case TCPOPT_SACK:
+				/* read by the sender when SACK was agreed */
+				if (opsize >= TCPOLEN_SACK_BASE +
+					      TCPOLEN_SACK_PERBLOCK &&
+				    !((opsize - TCPOLEN_SACK_BASE) %
+				      TCPOLEN_SACK_PERBLOCK))
+					opt_rx->sack_off = (ptr - 2) -
+						(const unsigned char *)th;
 				break;
 			}
 			ptr += opsize - 2;
@@ -210,49 +220,872 @@ static void xtcp_store_ts_recent(struct xtcp_sock *xsk,
 	xsk->ts_recent_stamp = ktime_get_seconds();
 }
 
-/* Free what the ACK covers; the twin of tcp_clean_rtx_queue(). */
-static void xtcp_clean_rtx_queue(struct sock *sk, u32 ack,
-				 const struct xtcp_options_received *rx)
+/* How one ACK was processed: the twins of tcp_input.c's FLAG_*. */
+#define XTCP_FLAG_DATA			0x001	/* it carried data */
+#define XTCP_FLAG_WIN_UPDATE		0x002	/* it updated the window */
+#define XTCP_FLAG_DATA_ACKED		0x004	/* it acked new data */
+#define XTCP_FLAG_RETRANS_DATA_ACKED	0x008	/* ... some retransmitted */
+#define XTCP_FLAG_SYN_ACKED		0x010	/* it acked our SYN */
+#define XTCP_FLAG_DATA_SACKED		0x020	/* it SACKed new data */
+#define XTCP_FLAG_SND_UNA_ADVANCED	0x040	/* snd_una moved */
+#define XTCP_FLAG_DSACKING_ACK		0x080	/* it carried a D-SACK */
+#define XTCP_FLAG_LOST_RETRANS		0x100	/* a retransmit was lost */
+#define XTCP_FLAG_SACK_RENEGING	0x200	/* the peer dropped SACKed data */
+#define XTCP_FLAG_NO_TIMER_REARM	0x400	/* the reneging timer is set */
+
+#define XTCP_FLAG_ACKED		(XTCP_FLAG_DATA_ACKED | XTCP_FLAG_SYN_ACKED)
+#define XTCP_FLAG_NOT_DUP	(XTCP_FLAG_DATA | XTCP_FLAG_WIN_UPDATE | \
+				 XTCP_FLAG_ACKED)
+#define XTCP_FLAG_CA_ALERT	(XTCP_FLAG_DATA_SACKED | \
+				 XTCP_FLAG_DSACKING_ACK)
+
+/* RFC 6675's DupThresh at first (6.1's net.ipv4.tcp_reordering), and
+ * at most (net.ipv4.tcp_max_reordering) as reordering raises it.
+ */
+#define XTCP_DUPTHRESH		3
+#define XTCP_MAX_REORDERING	300
+/* SACK blocks an option can carry (40 option bytes) */
+#define XTCP_MAX_SACKS		4
+
+static bool xtcp_is_sack(const struct xtcp_sock *xsk)
+{
+	return xsk->sack_ok;
+}
+
+static u32 xtcp_highest_sack_seq(const struct xtcp_sock *xsk)
+{
+	return xsk->sacked_out && xtcp_is_sack(xsk) ? xsk->highest_sack :
+						      xsk->snd_una;
+}
+
+/* The twin of tcp_mark_skb_lost(). */
+static void xtcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (tcb->sacked & XTCPCB_SACKED_ACKED)
+		return;
+	if (tcb->sacked & XTCPCB_LOST) {
+		if (tcb->sacked & XTCPCB_SACKED_RETRANS) {
+			/* the retransmission is lost as well */
+			tcb->sacked &= ~XTCPCB_SACKED_RETRANS;
+			xsk->retrans_out--;
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT);
+		}
+	} else {
+		tcb->sacked |= XTCPCB_LOST;
+		xsk->lost_out++;
+		xsk->lost++;
+	}
+}
+
+/* The twin of tcp_clear_retrans() and the CA state reset of
+ * tcp_disconnect(): an empty scoreboard, for a new or reused sock.
+ */
+void xtcp_clear_sender_state(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	xsk->sacked_out = 0;
+	xsk->lost_out = 0;
+	xsk->retrans_out = 0;
+	xsk->undo_marker = 0;
+	xsk->undo_retrans = 0;
+	xsk->prior_ssthresh = 0;
+	xsk->reordering = XTCP_DUPTHRESH;
+	xsk->prr_delivered = 0;
+	xsk->prr_out = 0;
+	xsk->snd_cwnd_cnt = 0;
+	xsk->max_packets_out = 0;
+	xsk->is_cwnd_limited = 0;
+	xsk->ca_state = TCP_CA_Open;
+	xsk->ca_initialized = 0;
+	memset(xtcp_ca(sk), 0, ICSK_CA_PRIV_SIZE);
+}
+
+/* ------------------------------------------------------------------ */
+/* The SACK scoreboard (RFC 2018, RFC 6675): the twin of
+ * tcp_sacktag_write_queue() without its caches.  An skb is SACKed only
+ * when a block covers all of it; a partly SACKed skb stays a hole and is
+ * retransmitted whole.
+ */
+
+struct xtcp_sack_block {
+	u32	start_seq;
+	u32	end_seq;
+};
+
+/* The twin of tcp_is_sackblock_valid(): inside snd_una..snd_nxt, not
+ * reversed; a D-SACK may lie below snd_una, down to the undo marker.
+ */
+static bool xtcp_is_sackblock_valid(const struct xtcp_sock *xsk, bool dsack,
+				    u32 start_seq, u32 end_seq)
+{
+	if (after(end_seq, xsk->snd_nxt) || !before(start_seq, end_seq))
+		return false;
+	if (!before(start_seq, xsk->snd_nxt))
+		return false;
+	if (after(start_seq, xsk->snd_una))
+		return true;
+	if (!dsack || !xsk->undo_marker)
+		return false;
+	if (after(end_seq, xsk->snd_una))
+		return false;
+	if (!before(start_seq, xsk->undo_marker))
+		return true;
+	if (!after(end_seq, xsk->undo_marker))
+		return false;	/* too old */
+	return !before(start_seq, end_seq - xsk->max_window);
+}
+
+/* The twin of tcp_check_dsack() (RFC 2883): the first block is a D-SACK
+ * when it lies below the ACK or inside the second block.  A D-SACK below
+ * snd_una proves retransmissions of the recovery spurious (undo_retrans).
+ */
+static bool xtcp_check_dsack(struct sock *sk, u32 ack,
+			     const struct xtcp_sack_block *sp, int num,
+			     u32 prior_snd_una)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 dup_segs;
+
+	if (before(sp[0].start_seq, ack)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKRECV);
+		return true;
+	}
+	if (num > 1 && !after(sp[0].end_seq, sp[1].end_seq) &&
+	    !before(sp[0].start_seq, sp[1].start_seq)) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKOFORECV);
+	} else {
+		return false;
+	}
+	dup_segs = DIV_ROUND_UP(sp[0].end_seq - sp[0].start_seq,
+				max(xsk->mss_cache, 1U));
+	if (xsk->undo_marker && xsk->undo_retrans > 0 &&
+	    !after(sp[0].end_seq, prior_snd_una) &&
+	    after(sp[0].end_seq, xsk->undo_marker))
+		xsk->undo_retrans = max_t(int, 0, xsk->undo_retrans - dup_segs);
+	return true;
+}
+
+/* The twin of tcp_check_sack_reordering(): a hole at @low_seq was
+ * filled by its original transmission while data up to the highest
+ * SACK had arrived: the path reorders that much, and DupThresh follows.
+ */
+static void xtcp_check_sack_reordering(struct sock *sk, u32 low_seq)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 mss = xsk->mss_cache, fack = xtcp_highest_sack_seq(xsk), metric;
+
+	if (!before(low_seq, fack) || !mss)
+		return;
+	metric = fack - low_seq;
+	if (metric > xsk->reordering * mss)
+		xsk->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
+					XTCP_MAX_REORDERING);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKREORDER);
+}
+
+/* The twin of tcp_sacktag_one(): the peer holds all of @skb (twice,
+ * for a D-SACK: @dup).  *@reord: the lowest hole filled by an original.
+ */
+static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
+			     int *flag, u32 *reord)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (dup && tcb->retransmitted && xsk->undo_marker &&
+	    xsk->undo_retrans > 0 && after(tcb->end_seq, xsk->undo_marker))
+		xsk->undo_retrans--;
+	if (tcb->sacked & XTCPCB_SACKED_ACKED)
+		return;
+	/* acked by this very ACK: xtcp_clean_rtx_queue() frees it */
+	if (!after(tcb->end_seq, xsk->snd_una))
+		return;
+	if (!tcb->retransmitted && xsk->sacked_out &&
+	    before(tcb->seq, xsk->highest_sack) && before(tcb->seq, *reord))
+		*reord = tcb->seq;
+	if (tcb->sacked & XTCPCB_LOST)
+		xsk->lost_out--;
+	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
+		xsk->retrans_out--;
+	tcb->sacked &= ~(XTCPCB_LOST | XTCPCB_SACKED_RETRANS);
+	tcb->sacked |= XTCPCB_SACKED_ACKED;
+	if (!xsk->sacked_out || after(tcb->end_seq, xsk->highest_sack))
+		xsk->highest_sack = tcb->end_seq;
+	xsk->sacked_out++;
+	xsk->delivered++;
+	*flag |= XTCP_FLAG_DATA_SACKED;
+}
+
+/* The twin of the old tcp_mark_lost_retrans(): in recovery, a
+ * retransmission is lost when the peer SACKed data sent after it.
+ */
+static void xtcp_mark_lost_retrans(struct sock *sk, int *flag)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 received_upto = xtcp_highest_sack_seq(xsk);
+	u32 cnt = 0;
+	struct sk_buff *skb;
+
+	if (!xsk->retrans_out || !xsk->sacked_out ||
+	    xsk->ca_state != TCP_CA_Recovery)
+		return;
+	for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb)) {
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+		if (cnt == xsk->retrans_out)
+			break;
+		if (!(tcb->sacked & XTCPCB_SACKED_RETRANS))
+			continue;
+		if (after(received_upto, tcb->rexmit_nxt +
+			  (xsk->reordering - 1) * xsk->mss_cache)) {
+			tcb->sacked &= ~XTCPCB_SACKED_RETRANS;
+			xsk->retrans_out--;
+			*flag |= XTCP_FLAG_LOST_RETRANS;
+			xtcp_mark_skb_lost(sk, skb);
+			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT);
+		} else {
+			cnt++;
+		}
+	}
+}
+
+/* Read the SACK option of @ack_skb and mark what it covers; returns
+ * XTCP_FLAG_* bits.
+ */
+static int xtcp_sacktag_write_queue(struct sock *sk,
+				    const struct sk_buff *ack_skb,
+				    const struct xtcp_options_received *rx,
+				    u32 prior_snd_una)
+{
+	const unsigned char *opt = (const unsigned char *)tcp_hdr(ack_skb) +
+				   rx->sack_off;
+	struct xtcp_sack_block wire[XTCP_MAX_SACKS], sp[XTCP_MAX_SACKS];
+	u32 ack = XTCP_SKB_CB(ack_skb)->ack_seq;
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int num, used = 0, flag = 0, i, j;
+	bool dup[XTCP_MAX_SACKS], dsack;
+	u32 reord = xsk->snd_nxt;
+	struct sk_buff *skb;
+
+	num = min((opt[1] - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_PERBLOCK,
+		  XTCP_MAX_SACKS);
+	for (i = 0; i < num; i++) {
+		wire[i].start_seq = get_unaligned_be32(opt + 2 + 8 * i);
+		wire[i].end_seq = get_unaligned_be32(opt + 6 + 8 * i);
+	}
+	if (!num)
+		return 0;
+	dsack = xtcp_check_dsack(sk, ack, wire, num, prior_snd_una);
+	if (dsack)
+		flag |= XTCP_FLAG_DSACKING_ACK;
+
+	/* too old an ACK to trust its blocks */
+	if (before(ack, prior_snd_una - xsk->max_window))
+		return 0;
+	if (!xsk->packets_out)
+		return flag;
+
+	for (i = 0; i < num; i++) {
+		if (!xtcp_is_sackblock_valid(xsk, dsack && !i,
+					     wire[i].start_seq,
+					     wire[i].end_seq)) {
+			/* a D-SACK out of range, or an old block of a
+			 * reordered ACK, is not counted
+			 */
+			if (!(dsack && !i) &&
+			    (ack == xsk->snd_una ||
+			     after(wire[i].end_seq, xsk->snd_una)))
+				XTCP_INC_STATS(sock_net(sk),
+					       XTCP_MIB_SACKDISCARD);
+			continue;
+		}
+		if (!after(wire[i].end_seq, prior_snd_una))
+			continue;
+		/* insertion sort by start */
+		for (j = used; j > 0 && after(sp[j - 1].start_seq,
+					      wire[i].start_seq); j--) {
+			sp[j] = sp[j - 1];
+			dup[j] = dup[j - 1];
+		}
+		sp[j] = wire[i];
+		dup[j] = dsack && !i;
+		used++;
+	}
+	if (!used)
+		return flag;
+
+	/* one walk: the blocks are sorted by start, and may overlap */
+	j = 0;
+	for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb)) {
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+		int k;
+
+		while (j < used && !after(sp[j].end_seq, tcb->seq))
+			j++;
+		if (j == used)
+			break;
+		for (k = j; k < used && !after(sp[k].start_seq, tcb->seq); k++) {
+			if (!after(tcb->end_seq, sp[k].end_seq)) {
+				xtcp_sacktag_one(sk, skb, dup[k], &flag,
+						 &reord);
+				break;
+			}
+		}
+	}
+	if (xsk->ca_state != TCP_CA_Loss || xsk->undo_marker)
+		xtcp_check_sack_reordering(sk, reord);
+	xtcp_mark_lost_retrans(sk, &flag);
+	return flag;
+}
+
+/* ------------------------------------------------------------------ */
+/* Loss detection and the recovery state machine: the twin of
+ * tcp_fastretrans_alert() and its helpers, with RFC 6675's DupThresh
+ * rule for SACK and RFC 6582's NewReno without (6.1's RACK is not
+ * modelled).
+ */
+
+/* Reno: a duplicate ACK counts as a SACKed segment (tcp_add_reno_sack,
+ * tcp_limit_reno_sacked).
+ */
+static void xtcp_add_reno_sack(struct sock *sk, int num_dupack)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 holes, prior = xsk->sacked_out;
+
+	if (!num_dupack)
+		return;
+	xsk->sacked_out += num_dupack;
+	holes = min(max(xsk->lost_out, 1U), xsk->packets_out);
+	if (xsk->sacked_out + holes > xsk->packets_out)
+		xsk->sacked_out = xsk->packets_out - holes;
+	if (xsk->sacked_out > prior)
+		xsk->delivered += xsk->sacked_out - prior;
+}
+
+/* Reno: an ACK of @acked segments eats as many duplicate ACKs, less
+ * the hole it filled (tcp_remove_reno_sacks).
+ */
+static void xtcp_remove_reno_sacks(struct sock *sk, int acked)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (acked <= 0)
+		return;
+	xsk->delivered += max_t(int, acked - xsk->sacked_out, 1);
+	if (acked - 1 >= xsk->sacked_out)
+		xsk->sacked_out = 0;
+	else
+		xsk->sacked_out -= acked - 1;
+}
+
+/* SACKed data lies more than DupThresh segments beyond snd_una. */
+static bool xtcp_force_fast_retransmit(const struct xtcp_sock *xsk)
+{
+	return after(xtcp_highest_sack_seq(xsk),
+		     xsk->snd_una + xsk->reordering * xsk->mss_cache);
+}
+
+/* The twin of tcp_time_to_recover(). */
+static bool xtcp_time_to_recover(const struct xtcp_sock *xsk)
+{
+	return xsk->lost_out || xsk->sacked_out >= xsk->reordering ||
+	       (xtcp_is_sack(xsk) && xtcp_force_fast_retransmit(xsk));
+}
+
+/* The twin of tcp_mark_head_lost(): from the head, mark lost the holes
+ * below the point where @packets SACKed skbs have been passed (RFC
+ * 6675's IsLost(): DupThresh SACKed segments above a hole); with
+ * @mark_head, only the head.
+ */
+static void xtcp_mark_head_lost(struct sock *sk, int packets, bool mark_head)
+{
+	struct sk_buff *skb;
+	int cnt = 0;
+
+	for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb)) {
+		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+		if (tcb->sacked & XTCPCB_SACKED_ACKED)
+			cnt++;
+		if (cnt > packets)
+			break;
+		if (!(tcb->sacked & XTCPCB_LOST))
+			xtcp_mark_skb_lost(sk, skb);
+		if (mark_head)
+			break;
+	}
+}
+
+/* The twin of tcp_update_scoreboard() (SACK). */
+static void xtcp_update_scoreboard(struct sock *sk, bool fast_rexmit)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int sacked_upto = xsk->sacked_out - xsk->reordering;
+
+	if (!xtcp_is_sack(xsk))
+		return;
+	if (sacked_upto >= 0)
+		xtcp_mark_head_lost(sk, sacked_upto, false);
+	else if (fast_rexmit)
+		xtcp_mark_head_lost(sk, 1, true);
+}
+
+/* The twin of tcp_newreno_mark_lost(): the head is lost after DupThresh
+ * duplicate ACKs, and in recovery after each partial ACK (RFC 6582).
+ */
+static void xtcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb = xtcp_rtx_head(sk);
+
+	if (!skb)
+		return;
+	if ((xsk->ca_state < TCP_CA_Recovery &&
+	     xsk->sacked_out >= xsk->reordering) ||
+	    (xsk->ca_state == TCP_CA_Recovery && snd_una_advanced))
+		xtcp_mark_skb_lost(sk, skb);
+}
+
+static void xtcp_identify_packet_loss(struct sock *sk, int flag)
+{
+	if (!xtcp_is_sack(xtcp_sk(sk)))
+		xtcp_newreno_mark_lost(sk, flag & XTCP_FLAG_SND_UNA_ADVANCED);
+}
+
+static bool xtcp_any_retrans_done(const struct sock *sk)
+{
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb = xtcp_rtx_head(sk);
+
+	return xsk->retrans_out ||
+	       (skb && XTCP_SKB_CB(skb)->retransmitted);
+}
+
+/* The twin of tcp_try_keep_open(): Disorder while anything is SACKed,
+ * lost or retransmitted, else Open.
+ */
+static void xtcp_try_keep_open(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u8 state = TCP_CA_Open;
+
+	if (xtcp_left_out(xsk) || xtcp_any_retrans_done(sk))
+		state = TCP_CA_Disorder;
+	if (xsk->ca_state != state) {
+		xtcp_set_ca_state(sk, state);
+		xsk->high_seq = xsk->snd_nxt;
+	}
+}
+
+/* The twin of tcp_current_ssthresh(). */
+static u32 xtcp_current_ssthresh(const struct xtcp_sock *xsk)
+{
+	if (xtcp_in_cwnd_reduction(xsk))
+		return xsk->snd_ssthresh;
+	return max(xsk->snd_ssthresh,
+		   (xsk->snd_cwnd >> 1) + (xsk->snd_cwnd >> 2));
+}
+
+/* The twin of tcp_init_undo(): a reduction that D-SACKs may undo. */
+static void xtcp_init_undo(struct xtcp_sock *xsk)
+{
+	xsk->undo_marker = xsk->snd_una;
+	xsk->undo_retrans = xsk->retrans_out ? : -1;
+}
+
+/* Every retransmission since undo_marker was D-SACKed: the reduction
+ * was spurious (reordering, not loss).  tcp_may_undo() without the
+ * timestamp test.
+ */
+static bool xtcp_may_undo(const struct xtcp_sock *xsk)
+{
+	return xsk->undo_marker && !xsk->undo_retrans;
+}
+
+/* The twin of tcp_undo_cwnd_reduction(). */
+static void xtcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb;
+
+	if (unmark_loss) {
+		for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb))
+			XTCP_SKB_CB(skb)->sacked &= ~XTCPCB_LOST;
+		xsk->lost_out = 0;
+	}
+	if (xsk->prior_ssthresh) {
+		xsk->snd_cwnd = xsk->ca_ops->undo_cwnd(sk);
+		if (xsk->prior_ssthresh > xsk->snd_ssthresh)
+			xsk->snd_ssthresh = xsk->prior_ssthresh;
+	}
+	xsk->undo_marker = 0;
+}
+
+/* The twin of tcp_try_undo_dsack(). */
+static bool xtcp_try_undo_dsack(struct sock *sk)
+{
+	if (!xtcp_may_undo(xtcp_sk(sk)))
+		return false;
+	xtcp_undo_cwnd_reduction(sk, false);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKUNDO);
+	return true;
+}
+
+/* The twin of tcp_try_undo_recovery(): high_seq is acked; undo a
+ * spurious reduction and leave recovery or loss.  Returns true while
+ * NewReno holds the state (RFC 6582: until something above high_seq
+ * is acked).
+ */
+static bool xtcp_try_undo_recovery(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (xtcp_may_undo(xsk)) {
+		xtcp_undo_cwnd_reduction(sk, false);
+		XTCP_INC_STATS(sock_net(sk), xsk->ca_state == TCP_CA_Loss ?
+			       XTCP_MIB_LOSSUNDO : XTCP_MIB_FULLUNDO);
+	}
+	if (xsk->snd_una == xsk->high_seq && !xtcp_is_sack(xsk))
+		return true;
+	xtcp_set_ca_state(sk, TCP_CA_Open);
+	return false;
+}
+
+/* The twin of tcp_try_undo_loss(): every retransmission after the RTO
+ * was D-SACKed.
+ */
+static bool xtcp_try_undo_loss(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!xtcp_may_undo(xsk))
+		return false;
+	xtcp_undo_cwnd_reduction(sk, true);
+	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSSUNDO);
+	inet_csk(sk)->icsk_retransmits = 0;
+	if (xtcp_is_sack(xsk))
+		xtcp_set_ca_state(sk, TCP_CA_Open);
+	return true;
+}
+
+/* The twin of tcp_init_cwnd_reduction() and tcp_enter_recovery(). */
+static void xtcp_enter_recovery(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	XTCP_INC_STATS(sock_net(sk), xtcp_is_sack(xsk) ?
+		       XTCP_MIB_SACKRECOVERY : XTCP_MIB_RENORECOVERY);
+	xsk->prior_ssthresh = 0;
+	xtcp_init_undo(xsk);
+	if (!xtcp_in_cwnd_reduction(xsk)) {
+		xsk->prior_ssthresh = xtcp_current_ssthresh(xsk);
+		xsk->high_seq = xsk->snd_nxt;
+		xsk->snd_cwnd_cnt = 0;
+		xsk->prior_cwnd = xsk->snd_cwnd;
+		xsk->prr_delivered = 0;
+		xsk->prr_out = 0;
+		xsk->snd_ssthresh = xsk->ca_ops->ssthresh(sk);
+	}
+	xtcp_set_ca_state(sk, TCP_CA_Recovery);
+}
+
+/* The twin of tcp_end_cwnd_reduction(): cwnd ends at ssthresh, unless
+ * the reduction was undone.
+ */
+static void xtcp_end_cwnd_reduction(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (xsk->snd_ssthresh < U32_MAX && xsk->undo_marker)
+		xsk->snd_cwnd = xsk->snd_ssthresh;
+	xtcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
+}
+
+/* The twin of tcp_cwnd_reduction(): Proportional Rate Reduction (RFC
+ * 6937) sets cwnd so that what is sent in recovery follows what is
+ * delivered, down to ssthresh.
+ */
+static void xtcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+				int newly_lost, int flag)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int delta = xsk->snd_ssthresh - xtcp_packets_in_flight(xsk);
+	int sndcnt;
+
+	if (newly_acked_sacked <= 0 || WARN_ON_ONCE(!xsk->prior_cwnd))
+		return;
+	xsk->prr_delivered += newly_acked_sacked;
+	if (delta < 0) {
+		u64 dividend = (u64)xsk->snd_ssthresh * xsk->prr_delivered +
+			       xsk->prior_cwnd - 1;
+
+		sndcnt = div_u64(dividend, xsk->prior_cwnd) - xsk->prr_out;
+	} else {
+		/* PRR-SSRB: slow start back up to ssthresh */
+		sndcnt = max_t(int, xsk->prr_delivered - xsk->prr_out,
+			       newly_acked_sacked);
+		if (flag & XTCP_FLAG_SND_UNA_ADVANCED && !newly_lost)
+			sndcnt++;
+		sndcnt = min(delta, sndcnt);
+	}
+	/* the fast retransmit itself always goes */
+	sndcnt = max(sndcnt, xsk->prr_out ? 0 : 1);
+	xsk->snd_cwnd = xtcp_packets_in_flight(xsk) + sndcnt;
+}
+
+/* Loss state (after an RTO): the twin of tcp_process_loss() without
+ * F-RTO and undo.
+ */
+static void xtcp_process_loss(struct sock *sk, int flag, int num_dupack,
+			      bool *rexmit)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if ((flag & XTCP_FLAG_SND_UNA_ADVANCED) && xtcp_try_undo_loss(sk))
+		return;
+	if (!before(xsk->snd_una, xsk->high_seq)) {
+		xtcp_try_undo_recovery(sk);
+		return;
+	}
+	if (!xtcp_is_sack(xsk)) {
+		if (after(xsk->snd_nxt, xsk->high_seq) && num_dupack)
+			xtcp_add_reno_sack(sk, num_dupack);
+		else if (flag & XTCP_FLAG_SND_UNA_ADVANCED)
+			xsk->sacked_out = 0;
+	}
+	*rexmit = true;
+}
+
+/* The twin of tcp_fastretrans_alert(): called for ACKs that are
+ * duplicate, SACK something, or come while not Open.  Sets *@rexmit when
+ * lost segments are to be retransmitted.
+ */
+static void xtcp_fastretrans_alert(struct sock *sk, int num_dupack,
+				   int *ack_flag, bool *rexmit)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int flag = *ack_flag;
+	bool fast_rexmit = false;
+	bool do_lost = num_dupack || ((flag & XTCP_FLAG_DATA_SACKED) &&
+				      xtcp_force_fast_retransmit(xsk));
+
+	if (!xsk->packets_out && xsk->sacked_out)
+		xsk->sacked_out = 0;
+
+	/* the peer dropped data it had SACKed: wait a little for the
+	 * ACK that explains, then the RTO retransmits (tcp_check_sack_reneging)
+	 */
+	if ((flag & XTCP_FLAG_SACK_RENEGING) &&
+	    (flag & XTCP_FLAG_SND_UNA_ADVANCED)) {
+		unsigned long delay = max(usecs_to_jiffies(xsk->srtt_us >> 4),
+					  msecs_to_jiffies(10));
+
+		sk_reset_timer(sk, &inet_csk(sk)->icsk_retransmit_timer,
+			       jiffies + delay);
+		*ack_flag |= XTCP_FLAG_NO_TIMER_REARM;
+		return;
+	}
+
+	/* recovery ends when high_seq is acked */
+	if (xsk->ca_state == TCP_CA_Recovery &&
+	    !before(xsk->snd_una, xsk->high_seq)) {
+		if (!xtcp_is_sack(xsk))
+			xsk->sacked_out = 0;
+		if (xtcp_try_undo_recovery(sk))
+			return;
+		xtcp_end_cwnd_reduction(sk);
+	}
+
+	switch (xsk->ca_state) {
+	case TCP_CA_Recovery:
+		if (!(flag & XTCP_FLAG_SND_UNA_ADVANCED)) {
+			if (!xtcp_is_sack(xsk))
+				xtcp_add_reno_sack(sk, num_dupack);
+		} else {
+			/* a partial ACK (RFC 6582, RFC 6675) */
+			do_lost = xtcp_force_fast_retransmit(xsk);
+		}
+		if (xtcp_try_undo_dsack(sk))
+			xtcp_try_keep_open(sk);
+		xtcp_identify_packet_loss(sk, flag);
+		if (xsk->ca_state != TCP_CA_Recovery) {
+			/* undone: loss may still be evident */
+			if (!xtcp_time_to_recover(xsk))
+				return;
+			xtcp_enter_recovery(sk);
+		}
+		break;
+	case TCP_CA_Loss:
+		xtcp_process_loss(sk, flag, num_dupack, rexmit);
+		xtcp_identify_packet_loss(sk, flag);
+		if (xsk->ca_state != TCP_CA_Open &&
+		    !(flag & XTCP_FLAG_LOST_RETRANS))
+			return;
+		fallthrough;
+	default:
+		if (!xtcp_is_sack(xsk)) {
+			if (flag & XTCP_FLAG_SND_UNA_ADVANCED)
+				xsk->sacked_out = 0;
+			xtcp_add_reno_sack(sk, num_dupack);
+		}
+		if (xsk->ca_state <= TCP_CA_Disorder)
+			xtcp_try_undo_dsack(sk);
+		xtcp_identify_packet_loss(sk, flag);
+		if (!xtcp_time_to_recover(xsk)) {
+			xtcp_try_keep_open(sk);
+			return;
+		}
+		xtcp_enter_recovery(sk);
+		fast_rexmit = true;
+	}
+	if (do_lost)
+		xtcp_update_scoreboard(sk, fast_rexmit);
+	*rexmit = true;
+}
+
+/* The twin of tcp_timeout_mark_lost() and tcp_enter_loss(), for the
+ * RTO: everything not SACKed is lost (all of it when the peer reneged),
+ * cwnd restarts from one segment and recovery goes back to snd_una.
+ */
+void xtcp_enter_loss(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *skb = xtcp_rtx_head(sk);
+	bool is_reneg;
+
+	is_reneg = skb && (XTCP_SKB_CB(skb)->sacked & XTCPCB_SACKED_ACKED);
+	if (is_reneg) {
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKRENEGING);
+		xsk->sacked_out = 0;
+	} else if (!xtcp_is_sack(xsk)) {
+		xsk->sacked_out = 0;
+	}
+	for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb)) {
+		if (is_reneg)
+			XTCP_SKB_CB(skb)->sacked &= ~XTCPCB_SACKED_ACKED;
+		xtcp_mark_skb_lost(sk, skb);
+	}
+
+	/* cut ssthresh once per window of data */
+	if (xsk->ca_state <= TCP_CA_Disorder ||
+	    !after(xsk->high_seq, xsk->snd_una) ||
+	    (xsk->ca_state == TCP_CA_Loss &&
+	     !inet_csk(sk)->icsk_retransmits)) {
+		xsk->prior_ssthresh = xtcp_current_ssthresh(xsk);
+		xsk->prior_cwnd = xsk->snd_cwnd;
+		xsk->snd_ssthresh = xsk->ca_ops->ssthresh(sk);
+		xtcp_ca_event(sk, CA_EVENT_LOSS);
+		xtcp_init_undo(xsk);
+	}
+	xsk->snd_cwnd = xtcp_packets_in_flight(xsk) + 1;
+	xsk->snd_cwnd_cnt = 0;
+	xtcp_set_ca_state(sk, TCP_CA_Loss);
+	xsk->high_seq = xsk->snd_nxt;
+}
+
+/* The congestion part of tcp_init_transfer(): the connection is
+ * established; a SYN lost on the way does not cut the first window
+ * (ssthresh starts infinite, as 6.1's tcp_init_metrics() resets it).
+ */
+static void xtcp_init_transfer(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	xsk->snd_cwnd = XTCP_INIT_CWND;
+	xsk->snd_ssthresh = U32_MAX;
+	xsk->snd_cwnd_cnt = 0;
+	xsk->ca_state = TCP_CA_Open;
+	if (!xsk->ca_initialized)
+		xtcp_init_congestion_control(sk);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Free what the ACK covers and account it: the twin of
+ * tcp_clean_rtx_queue().  snd_una is already the ACK.  Returns
+ * XTCP_FLAG_* bits.
+ */
+static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
+				const struct xtcp_options_received *rx)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 reord = xsk->snd_nxt;
+	u32 pkts_acked = 0;
 	long rtt_us = -1;
 	struct sk_buff *skb;
+	int flag = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != xsk->send_head) {
 		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+		u8 sacked = tcb->sacked;
 
-		if (after(tcb->end_seq, ack))
+		if (after(tcb->end_seq, xsk->snd_una))
 			break;
-		if (!tcb->retransmitted && rtt_us < 0 && !rx->saw_tstamp)
-			rtt_us = jiffies_to_usecs(jiffies - tcb->when);
+		if (tcb->retransmitted) {
+			flag |= XTCP_FLAG_RETRANS_DATA_ACKED;
+		} else if (!(sacked & XTCPCB_SACKED_ACKED)) {
+			/* Karn: never from a retransmitted segment */
+			if (rtt_us < 0)
+				rtt_us = jiffies_to_usecs(jiffies - tcb->when);
+			if (before(tcb->seq, reord))
+				reord = tcb->seq;
+		}
+		if (sacked & XTCPCB_SACKED_RETRANS)
+			xsk->retrans_out--;
+		if (sacked & XTCPCB_SACKED_ACKED)
+			xsk->sacked_out--;
+		else if (xtcp_is_sack(xsk))
+			xsk->delivered++;
+		if (sacked & XTCPCB_LOST)
+			xsk->lost_out--;
+		if (xsk->packets_out)
+			xsk->packets_out--;
+		pkts_acked++;
+		flag |= tcb->tcp_flags & TCPHDR_SYN ? XTCP_FLAG_SYN_ACKED :
+						      XTCP_FLAG_DATA_ACKED;
 		__skb_unlink(skb, &sk->sk_write_queue);
 		sk_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
-		if (xsk->packets_out)
-			xsk->packets_out--;
 	}
+	/* the head is one the peer SACKed but does not ack: reneging */
+	if (skb && skb != xsk->send_head &&
+	    (XTCP_SKB_CB(skb)->sacked & XTCPCB_SACKED_ACKED))
+		flag |= XTCP_FLAG_SACK_RENEGING;
+	if (!pkts_acked)
+		return flag;
+
+	if (!xtcp_is_sack(xsk))
+		xtcp_remove_reno_sacks(sk, pkts_acked);
+	else if (before(reord, prior_fack))
+		/* a hole filled without a retransmission */
+		xtcp_check_sack_reordering(sk, reord);
 	if (rx->saw_tstamp && rx->rcv_tsecr && xsk->tstamp_ok)
 		rtt_us = (long)(xtcp_ts_now() + xsk->tsoffset -
 				rx->rcv_tsecr) * USEC_PER_MSEC;
 	if (rtt_us >= 0)
 		xtcp_rtt_estimator(sk, rtt_us);
+	if (xsk->ca_ops->pkts_acked)
+		xsk->ca_ops->pkts_acked(sk, pkts_acked, rtt_us);
+	return flag;
 }
 
-/* Grow the congestion window: slow start, then one segment per window
- * (NewReno; the congestion-control issue brings CUBIC).
+/* The twin of tcp_cong_control(): reduce cwnd in recovery (PRR), else
+ * let the algorithm grow it when new data was acked.
  */
-static void xtcp_cong_avoid(struct xtcp_sock *xsk, u32 acked)
+static void xtcp_cong_control(struct sock *sk, u32 ack, u32 acked_sacked,
+			      int newly_lost, int flag)
 {
-	if (xsk->snd_cwnd < xsk->snd_ssthresh) {
-		xsk->snd_cwnd += acked;
-	} else {
-		xsk->rtt_seq += acked;
-		if (xsk->rtt_seq >= xsk->snd_cwnd) {
-			xsk->rtt_seq = 0;
-			xsk->snd_cwnd++;
-		}
-	}
-	xsk->snd_cwnd = min(xsk->snd_cwnd, 65535U);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (xtcp_in_cwnd_reduction(xsk))
+		xtcp_cwnd_reduction(sk, acked_sacked, newly_lost, flag);
+	else if (flag & XTCP_FLAG_DATA_ACKED)
+		xsk->ca_ops->cong_avoid(sk, ack, acked_sacked);
 }
 
 /* The twin of tcp_ack(): returns false when the ACK must be dropped
@@ -266,7 +1099,15 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	u32 ack = tcb->ack_seq;
 	u32 prior_una = xsk->snd_una;
+	u32 prior_fack = xtcp_highest_sack_seq(xsk);
+	u32 prior_packets = xsk->packets_out;
+	u32 prior_delivered = xsk->delivered;
+	u32 prior_lost = xsk->lost;
 	u32 nwin = ntohs(tcp_hdr(skb)->window) << xsk->snd_wscale;
+	bool sack = rx->sack_off && xtcp_is_sack(xsk);
+	bool rexmit = false;
+	int num_dupack = 0;
+	int flag = 0;
 
 	if (before(ack, prior_una)) {
 		/* RFC 5961 5.2: older than a window (and than what was
@@ -277,7 +1118,10 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 			xtcp_send_challenge_ack(sk);
 			return false;
 		}
-		return true;	/* old duplicate: ignore its ack */
+		/* an old duplicate: its SACK blocks still count */
+		if (sack)
+			xtcp_sacktag_write_queue(sk, skb, rx, prior_una);
+		return true;
 	}
 	/* RFC 793 3.9: an ACK of data not yet sent drops the segment */
 	if (after(ack, xsk->snd_nxt))
@@ -289,54 +1133,53 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	icsk->icsk_probes_out = 0;
 	xsk->rcv_tstamp = jiffies;
 
+	if (after(ack, prior_una)) {
+		flag |= XTCP_FLAG_SND_UNA_ADVANCED;
+		icsk->icsk_retransmits = 0;
+		xsk->retrans_stamp = 0;
+	}
+	if (tcb->seq != tcb->end_seq)
+		flag |= XTCP_FLAG_DATA;
+
 	/* window update, as tcp_may_update_window() allows it */
 	if (after(ack, prior_una) || after(tcb->seq, xsk->snd_wl1) ||
 	    (tcb->seq == xsk->snd_wl1 && nwin > xsk->snd_wnd)) {
+		flag |= XTCP_FLAG_WIN_UPDATE;
 		xsk->snd_wl1 = tcb->seq;
 		xsk->snd_wnd = nwin;
 		xsk->max_window = max(xsk->max_window, nwin);
 	}
-
-	if (ack == prior_una) {
-		/* a duplicate ACK: three of them retransmit the head */
-		if (xsk->packets_out && !skb->len && !tcp_hdr(skb)->fin &&
-		    ++xsk->dupacks == 3 && !xsk->in_recovery) {
-			xsk->snd_ssthresh = max(xsk->snd_cwnd >> 1, 2U);
-			xsk->snd_cwnd = xsk->snd_ssthresh;
-			xsk->in_recovery = 1;
-			xsk->high_seq = xsk->snd_nxt;
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_FASTRETRANS);
-			xtcp_retransmit_skb(sk,
-					    skb_peek(&sk->sk_write_queue));
-		}
-		return true;
-	}
-
 	xsk->snd_una = ack;
-	xsk->dupacks = 0;
-	icsk->icsk_retransmits = 0;
-	icsk->icsk_backoff = 0;
-	xsk->retrans_stamp = 0;
-	xtcp_clean_rtx_queue(sk, ack, rx);
 
-	if (xsk->in_recovery) {
-		if (before(ack, xsk->high_seq) && xsk->packets_out) {
-			/* a partial ACK: the next hole, at once */
-			xtcp_retransmit_skb(sk,
-					    skb_peek(&sk->sk_write_queue));
-		} else {
-			xsk->in_recovery = 0;
-		}
-	} else {
-		xtcp_cong_avoid(xsk, max(1U, (ack - prior_una) /
-					    max(xsk->mss_cache, 1U)));
+	if (sack)
+		flag |= xtcp_sacktag_write_queue(sk, skb, rx, prior_una);
+	if (!prior_packets)
+		goto no_queue;
+
+	flag |= xtcp_clean_rtx_queue(sk, prior_fack, rx);
+
+	/* tcp_ack_is_dubious() */
+	if (!(flag & XTCP_FLAG_NOT_DUP) || (flag & XTCP_FLAG_CA_ALERT) ||
+	    xsk->ca_state != TCP_CA_Open) {
+		if (!(flag & (XTCP_FLAG_SND_UNA_ADVANCED | XTCP_FLAG_NOT_DUP |
+			      XTCP_FLAG_DSACKING_ACK)))
+			num_dupack = 1;
+		xtcp_fastretrans_alert(sk, num_dupack, &flag, &rexmit);
 	}
 
-	if (xsk->packets_out)
-		xtcp_retransmit_timer_arm(sk);
-	else
-		sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
+	if (!(flag & XTCP_FLAG_NO_TIMER_REARM) && (flag & XTCP_FLAG_ACKED)) {
+		if (xsk->packets_out)
+			xtcp_retransmit_timer_arm(sk);
+		else
+			sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
+	}
 
+	xtcp_cong_control(sk, ack, xsk->delivered - prior_delivered,
+			  xsk->lost - prior_lost, flag);
+	if (rexmit && sk->sk_state != TCP_CLOSE)
+		xtcp_xmit_retransmit_queue(sk);
+
+no_queue:
 	/* room in the send buffer again? */
 	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);
@@ -1253,6 +2096,7 @@ static int xtcp_rcv_synsent_state_process(struct sock *sk, struct sk_buff *skb)
 
 		xtcp_ack(sk, skb, &rx);
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_init_transfer(sk);
 		xtcp_init_buffer_space(sk);
 		/* tcp_finish_connect() */
 		inet_csk(sk)->icsk_ack.lrcvtime = jiffies;
@@ -1339,6 +2183,7 @@ static bool xtcp_validate_incoming(struct sock *sk, struct sk_buff *skb,
 	const struct tcphdr *th = tcp_hdr(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
+	/* tcp_paws_discard(): TCP_PAWS_WINDOW tolerates a TSval one less */
 	if (rx->saw_tstamp && xsk->tstamp_ok && !th->rst &&
 	    !xtcp_paws_check(xsk, rx, XTCP_PAWS_WINDOW) &&
 	    !xtcp_disordered_ack(sk, skb, rx)) {
@@ -1436,6 +2281,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		xsk->snd_wnd = ntohs(th->window) << xsk->snd_wscale;
 		xsk->snd_wl1 = tcb->seq;
 		xtcp_set_state(sk, TCP_ESTABLISHED);
+		xtcp_init_transfer(sk);
 		xtcp_init_buffer_space(sk);
 		sk->sk_state_change(sk);
 		if (sk->sk_socket)

@@ -219,8 +219,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->snd_ssthresh = U32_MAX;
 	newxsk->srtt_us = 0;
 	newxsk->mdev_us = 0;
-	newxsk->dupacks = 0;
-	newxsk->in_recovery = 0;
+	xtcp_ca_openreq_child(newsk);
 	newxsk->retrans_stamp = 0;
 	inet_csk(newsk)->icsk_rto = XTCP_TIMEOUT_INIT;
 	inet_csk(newsk)->icsk_retransmits = 0;

@@ -419,6 +419,17 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 	XTCP_SKB_CB(buff)->tcp_flags = tcb->tcp_flags;
 	XTCP_SKB_CB(buff)->retransmitted = tcb->retransmitted;
 	XTCP_SKB_CB(buff)->when = tcb->when;
+	/* a sent skb cut in two: both parts carry its scoreboard marks,
+	 * and the counts, per skb, follow
+	 */
+	XTCP_SKB_CB(buff)->sacked = tcb->sacked;
+	XTCP_SKB_CB(buff)->rexmit_nxt = tcb->rexmit_nxt;
+	if (tcb->sacked & XTCPCB_SACKED_ACKED)
+		xtcp_sk(sk)->sacked_out++;
+	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
+		xtcp_sk(sk)->retrans_out++;
+	if (tcb->sacked & XTCPCB_LOST)
+		xtcp_sk(sk)->lost_out++;
 	tcb->end_seq = tcb->seq + len;
 	tcb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	__skb_trim(skb, len);
@@ -426,11 +437,31 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 	return 0;
 }
 
-/* The twin of tcp_write_xmit(): send what the windows and Nagle allow. */
+/* The twin of tcp_cwnd_validate() (RFC 7661): remember, per window of
+ * data, the most sent at once and whether cwnd was what stopped the
+ * sender, so that cwnd grows only while it is used.
+ */
+static void xtcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!before(xsk->snd_una, xsk->cwnd_usage_seq) || is_cwnd_limited ||
+	    xsk->packets_out > xsk->max_packets_out) {
+		xsk->max_packets_out = xsk->packets_out;
+		xsk->cwnd_usage_seq = xsk->snd_nxt;
+		xsk->is_cwnd_limited = is_cwnd_limited;
+	}
+}
+
+/* The twin of tcp_write_xmit(): send what the windows and Nagle allow;
+ * the congestion window counts the pipe (RFC 6675), so SACKed and lost
+ * segments make room.
+ */
 void xtcp_write_xmit(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	unsigned int mss = xtcp_current_mss(sk);
+	bool is_cwnd_limited = false;
 	struct sk_buff *skb;
 	bool sent = false;
 
@@ -438,8 +469,10 @@ void xtcp_write_xmit(struct sock *sk)
 		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 		u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
 
-		if (xsk->packets_out >= xsk->snd_cwnd)
+		if (xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd) {
+			is_cwnd_limited = true;
 			break;
+		}
 		/* queued before the path MTU shrank: cut to the MSS */
 		if (skb->len > mss && xtcp_fragment(sk, skb, mss))
 			break;
@@ -459,16 +492,24 @@ void xtcp_write_xmit(struct sock *sk)
 			break;
 
 		tcb->tcp_flags |= TCPHDR_ACK;
+		/* the first data after an idle spell (tcp_event_data_sent) */
+		if (!xtcp_packets_in_flight(xsk))
+			xtcp_ca_event(sk, CA_EVENT_TX_START);
 		if (xtcp_transmit_skb(sk, skb, true))
 			break;
 		xsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
 				 NULL : skb->next;
 		xsk->snd_nxt = tcb->end_seq;
 		xsk->packets_out++;
+		if (xtcp_in_cwnd_reduction(xsk))
+			xsk->prr_out++;
 		sent = true;
 	}
 	if (sent)
 		xsk->lsndtime = jiffies;
+	is_cwnd_limited |= xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd;
+	if (sent || is_cwnd_limited)
+		xtcp_cwnd_validate(sk, is_cwnd_limited);
 	/* data in flight, or data waiting for the window to open: a timer
 	 * must run (retransmission, or the zero window probe)
 	 */
@@ -608,9 +649,13 @@ int xtcp_write_wakeup(struct sock *sk, int mib)
 	return xtcp_xmit_probe_skb(sk, mib);
 }
 
-/* The twin of __tcp_retransmit_skb() and tcp_retransmit_skb(). */
+/* The twin of __tcp_retransmit_skb() and tcp_retransmit_skb(): send
+ * @skb of the retransmit queue again and account it in the scoreboard
+ * (retrans_out).
+ */
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 {
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	unsigned int mss;
 	int err;
@@ -632,18 +677,30 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 		xsk->packets_out++;
 	}
 
-	XTCP_SKB_CB(skb)->retransmitted = 1;
+	tcb->retransmitted = 1;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
 	if (sk->sk_state != TCP_SYN_SENT)
-		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+		tcb->tcp_flags |= TCPHDR_ACK;
 	err = xtcp_transmit_skb(sk, skb, true);
+	if (err)
+		goto out;
+	if (!(tcb->sacked & XTCPCB_SACKED_RETRANS)) {
+		tcb->sacked |= XTCPCB_SACKED_RETRANS;
+		xsk->retrans_out++;
+	}
+	/* one more that a D-SACK may prove spurious */
+	if (xsk->undo_retrans < 0)
+		xsk->undo_retrans = 0;
+	xsk->undo_retrans++;
+	/* data SACKed beyond this was sent after the retransmission */
+	tcb->rexmit_nxt = xsk->snd_nxt;
 out:
 	/* the first (attempted) retransmission of the episode: timeouts
 	 * count from it (from the last send when it failed), as 6.1's
 	 * retrans_stamp does
 	 */
 	if (!xsk->retrans_stamp)
-		xsk->retrans_stamp = XTCP_SKB_CB(skb)->when;
+		xsk->retrans_stamp = tcb->when;
 	return err;
 }
 
@@ -661,7 +718,8 @@ void xtcp_simple_retransmit(struct sock *sk)
 	skb_queue_walk_safe(&sk->sk_write_queue, skb, next) {
 		if (skb == xsk->send_head)
 			break;
-		if (skb->len <= mss)
+		if (skb->len <= mss ||
+		    (XTCP_SKB_CB(skb)->sacked & XTCPCB_SACKED_ACKED))
 			continue;
 		/* cut it now, so that the walk resends every part */
 		while (skb->len > mss) {
@@ -677,6 +735,42 @@ void xtcp_simple_retransmit(struct sock *sk)
 		next = skb->next;
 	}
 	if (xsk->packets_out)
+		xtcp_retransmit_timer_arm(sk);
+}
+
+/* The twin of tcp_xmit_retransmit_queue(): retransmit the skbs marked
+ * lost and neither SACKed nor already retransmitted, lowest first, while
+ * the pipe is below cwnd.  New data follows in xtcp_write_xmit().
+ */
+void xtcp_xmit_retransmit_queue(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct sk_buff *head = xtcp_rtx_head(sk);
+	bool rearm_timer = false;
+	struct sk_buff *skb;
+
+	if (!xsk->packets_out)
+		return;
+	for (skb = head; skb; skb = xtcp_rtx_next(sk, skb)) {
+		u8 sacked = XTCP_SKB_CB(skb)->sacked;
+
+		if (xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd ||
+		    xsk->retrans_out >= xsk->lost_out)
+			break;
+		if (!(sacked & XTCPCB_LOST) ||
+		    (sacked & (XTCPCB_SACKED_ACKED | XTCPCB_SACKED_RETRANS)))
+			continue;
+		if (xtcp_retransmit_skb(sk, skb))
+			break;
+		XTCP_INC_STATS(sock_net(sk), xsk->ca_state == TCP_CA_Loss ?
+			       XTCP_MIB_SLOWSTARTRETRANS :
+			       XTCP_MIB_FASTRETRANS);
+		if (xtcp_in_cwnd_reduction(xsk))
+			xsk->prr_out++;
+		if (skb == head)
+			rearm_timer = true;
+	}
+	if (rearm_timer)
 		xtcp_retransmit_timer_arm(sk);
 }
 

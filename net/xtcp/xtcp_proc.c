@@ -160,6 +160,18 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_ABORTONTIMEOUT]	= "TCPAbortOnTimeout",
 	[XTCP_MIB_ABORTONMEMORY]	= "TCPAbortOnMemory",
 	[XTCP_MIB_KEEPALIVE]		= "TCPKeepAlive",
+	[XTCP_MIB_SACKRECOVERY]		= "TCPSackRecovery",
+	[XTCP_MIB_RENORECOVERY]		= "TCPRenoRecovery",
+	[XTCP_MIB_SACKDISCARD]		= "TCPSACKDiscard",
+	[XTCP_MIB_DSACKRECV]		= "TCPDSACKRecv",
+	[XTCP_MIB_DSACKOFORECV]		= "TCPDSACKOfoRecv",
+	[XTCP_MIB_LOSTRETRANSMIT]	= "TCPLostRetransmit",
+	[XTCP_MIB_SACKRENEGING]		= "TCPSACKReneging",
+	[XTCP_MIB_SLOWSTARTRETRANS]	= "TCPSlowStartRetrans",
+	[XTCP_MIB_SACKREORDER]		= "TCPSACKReorder",
+	[XTCP_MIB_DSACKUNDO]		= "TCPDSACKUndo",
+	[XTCP_MIB_FULLUNDO]		= "TCPFullUndo",
+	[XTCP_MIB_LOSSUNDO]		= "TCPLossUndo",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */

@@ -268,18 +268,6 @@ static int xtcp_write_timeout(struct sock *sk)
 	return 0;
 }
 
-/* Loss: back to one segment, recover from the head (RFC 5681 3.1). */
-static void xtcp_enter_loss(struct sock *sk)
-{
-	struct xtcp_sock *xsk = xtcp_sk(sk);
-
-	xsk->snd_ssthresh = max(xsk->snd_cwnd >> 1, 2U);
-	xsk->snd_cwnd = 1;
-	xsk->in_recovery = 1;
-	xsk->high_seq = xsk->snd_nxt;
-	xsk->dupacks = 0;
-}
-
 /* The twin of tcp_send_probe0(): probe the zero window, back off. */
 static void xtcp_send_probe0(struct sock *sk)
 {
@@ -420,7 +408,11 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	if (xtcp_write_timeout(sk))
 		return;
 
-	xtcp_enter_loss(sk);
+	/* loss (tcp_enter_loss()): all that is not SACKed is lost, cwnd
+	 * back to one segment, recover from the head; a SYN only goes again
+	 */
+	if (!((1 << sk->sk_state) & (TCPF_SYN_SENT | TCPF_SYN_RECV)))
+		xtcp_enter_loss(sk);
 	icsk->icsk_retransmits++;
 	if (xtcp_retransmit_skb(sk, skb) > 0) {
 		/* dropped by local congestion: try again soon, no backoff */
