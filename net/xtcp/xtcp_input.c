@@ -1088,6 +1088,28 @@ static void xtcp_cong_control(struct sock *sk, u32 ack, u32 acked_sacked,
 		xsk->ca_ops->cong_avoid(sk, ack, acked_sacked);
 }
 
+/* The twin of tcp_sndbuf_expand(), from tcp_new_space(): as cwnd grows,
+ * the send buffer holds twice cwnd's worth of skbs (CUBIC's 1.7 rounded
+ * up), unless the user set SO_SNDBUF.
+ */
+static void xtcp_sndbuf_expand(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int per_mss, sndmem;
+
+	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK ||
+	    xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd)
+		return;
+	per_mss = roundup_pow_of_two(SKB_TRUESIZE(min_t(int, xsk->mss_cache,
+							16384) + MAX_HEADER +
+						  128));
+	sndmem = 2 * max_t(u32, xsk->snd_cwnd, XTCP_INIT_CWND) * per_mss;
+	if (sk->sk_sndbuf < sndmem)
+		WRITE_ONCE(sk->sk_sndbuf,
+			   min(sndmem,
+			       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_wmem[2])));
+}
+
 /* The twin of tcp_ack(): returns false when the ACK must be dropped
  * (it acks what was never sent: answered with an ACK).
  */
@@ -1178,6 +1200,8 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 			  xsk->lost - prior_lost, flag);
 	if (rexmit && sk->sk_state != TCP_CLOSE)
 		xtcp_xmit_retransmit_queue(sk);
+	if (flag & XTCP_FLAG_ACKED)
+		xtcp_sndbuf_expand(sk);
 
 no_queue:
 	/* room in the send buffer again? */
