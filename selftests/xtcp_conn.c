@@ -483,4 +483,101 @@ TEST(recv_flags)
 	}));
 }
 
+/* ------------------------------------------------------------------ */
+/* TCP_INFO                                                            */
+/* ------------------------------------------------------------------ */
+
+/* struct tcp_info as 6.1's uapi has it (glibc's stops at total_retrans) */
+struct tcp_info_61 {
+	uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes;
+	uint8_t tcpi_backoff, tcpi_options;
+	uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	uint8_t tcpi_flags;
+	uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+	uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans;
+	uint32_t tcpi_fackets;
+	uint32_t tcpi_last_data_sent, tcpi_last_ack_sent, tcpi_last_data_recv;
+	uint32_t tcpi_last_ack_recv;
+	uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar;
+	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd, tcpi_advmss;
+	uint32_t tcpi_reordering, tcpi_rcv_rtt, tcpi_rcv_space;
+	uint32_t tcpi_total_retrans;
+	uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate;
+	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
+	uint32_t tcpi_segs_out, tcpi_segs_in;
+	uint32_t tcpi_notsent_bytes, tcpi_min_rtt;
+	uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
+	uint64_t tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited;
+	uint64_t tcpi_sndbuf_limited;
+	uint32_t tcpi_delivered, tcpi_delivered_ce;
+	uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
+	uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack;
+	uint32_t tcpi_snd_wnd;
+};
+
+static void t_info(struct trace *t, int fd, const char *tag)
+{
+	struct tcp_info_61 ti;
+	socklen_t len = sizeof(ti);
+	int r;
+
+	memset(&ti, 0, sizeof(ti));
+	r = getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len);
+	T_RETVAL(t, r, (long)len, "TCP_INFO %s: length", tag);
+	T_VAL(t, ti.tcpi_state, "TCP_INFO %s: state", tag);
+	T_VAL(t, ti.tcpi_options, "TCP_INFO %s: options", tag);
+	T_VAL(t, ti.tcpi_snd_wscale, "TCP_INFO %s: snd_wscale", tag);
+	T_VAL(t, ti.tcpi_rcv_wscale, "TCP_INFO %s: rcv_wscale", tag);
+	T_VAL(t, ti.tcpi_unacked, "TCP_INFO %s: unacked", tag);
+	T_VAL(t, ti.tcpi_sacked, "TCP_INFO %s: sacked", tag);
+	T_VAL(t, ti.tcpi_total_retrans, "TCP_INFO %s: total_retrans", tag);
+	T_VAL(t, ti.tcpi_bytes_acked, "TCP_INFO %s: bytes_acked", tag);
+	T_VAL(t, ti.tcpi_bytes_received, "TCP_INFO %s: bytes_received", tag);
+	T_VAL(t, ti.tcpi_snd_cwnd > 0, "TCP_INFO %s: cwnd > 0", tag);
+	T_VAL(t, ti.tcpi_rto >= 200000, "TCP_INFO %s: rto >= 200 ms", tag);
+	T_VAL(t, ti.tcpi_data_segs_out > 0, "TCP_INFO %s: data segments out", tag);
+	T_VAL(t, ti.tcpi_notsent_bytes, "TCP_INFO %s: notsent_bytes", tag);
+}
+
+static void scen_tcp_info(struct trace *t, int fam, long arg)
+{
+	struct tcp_info_61 ti;
+	socklen_t len = 4;
+	struct conn k;
+	char buf[4096];
+	int fd;
+
+	/* a new socket, a short length, a listener */
+	fd = T_FD(t, socket(fam, SOCK_STREAM | SOCK_CLOEXEC, 0), "socket");
+	T_RETVAL(t, getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &len), (long)len,
+		 "TCP_INFO, 4 bytes");
+	t_info(t, fd, "new");
+	close(fd);
+	if (t_connect_pair(t, &k, role_cf(fam, arg), role_sf(fam, arg),
+			   CONN_PORT))
+		return;
+	T_RET(t, listen(k.l, 7), "listen(7) again");
+	t_info(t, k.l, "listener");
+	memset(buf, 'x', sizeof(buf));
+	T_RET(t, send(k.c, buf, 3000, 0), "client send 3000");
+	T_RET(t, recv(k.s, buf, sizeof(buf), MSG_WAITALL), "server recv 3000");
+	T_RET(t, send(k.s, buf, 1000, 0), "server send 1000");
+	T_RET(t, recv(k.c, buf, 1000, MSG_WAITALL), "client recv 1000");
+	sleep_ms(300);	/* the last ACKs */
+	t_info(t, k.c, "client");
+	t_info(t, k.s, "server");
+	conn_close(&k);
+	t_leftover(t, fam);
+}
+
+TEST(tcp_info)
+{
+	CONN_RUN(scen_tcp_info, 0, ({
+		/* the SYN counts */
+		EXPECT_STEP_VAL(ti, "TCP_INFO client: bytes_acked", 3001);
+		EXPECT_STEP_VAL(ti, "TCP_INFO client: bytes_received", 1000);
+		EXPECT_STEP_VAL(ti, "TCP_INFO listener: sacked", 7);
+	}));
+}
+
 TEST_HARNESS_MAIN

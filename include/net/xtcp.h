@@ -176,6 +176,16 @@ struct xtcp_sock {
 	int	linger2;	/* TCP_LINGER2: jiffies, 0 sysctl, < 0 none */
 	u32	notsent_lowat;	/* TCP_NOTSENT_LOWAT, 0: none */
 
+	/* TCP_INFO's counters: segments sent and received (with data),
+	 * retransmissions, as tcp_sock counts them
+	 */
+	u32	segs_out;
+	u32	data_segs_out;
+	u32	segs_in;
+	u32	data_segs_in;
+	u32	total_retrans;
+	u64	bytes_retrans;
+
 	/* keepalive (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT): 0 means
 	 * the net.xtcp sysctl.  Written by setsockopt() with WRITE_ONCE()
 	 * (TCP_KEEPIDLE under the socket lock, as it moves the timer), read
@@ -548,6 +558,7 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
 int xtcp_set_rcvlowat(struct sock *sk, int val);
 bool xtcp_stream_memory_free(const struct sock *sk, int wake);
+void xtcp_get_info(struct sock *sk, struct tcp_info *info);
 int xtcp_setsockopt(struct sock *sk, int level, int optname,
 		    sockptr_t optval, unsigned int optlen);
 int xtcp_getsockopt(struct sock *sk, int level, int optname,

@@ -956,6 +956,17 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	len = min_t(unsigned int, len, sizeof(int));
 
 	switch (optname) {
+	case TCP_INFO: {
+		struct tcp_info info;
+
+		if (get_user(len, optlen))
+			return -EFAULT;
+		xtcp_get_info(sk, &info);
+		len = min_t(unsigned int, len, sizeof(info));
+		if (put_user(len, optlen) || copy_to_user(optval, &info, len))
+			return -EFAULT;
+		return 0;
+	}
 	case TCP_CONGESTION: {
 		/* as do_tcp_getsockopt(): up to 16 bytes, zero padded */
 		char name[XTCP_CA_NAME_MAX] = {};
@@ -1020,6 +1031,82 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 	if (put_user(len, optlen) || copy_to_user(optval, &val, len))
 		return -EFAULT;
 	return 0;
+}
+
+/* The twin of tcp_get_info(): struct tcp_info, the uapi layout, for
+ * TCP_INFO (ss and iperf3 read it).  What XTCP does not keep (pacing,
+ * delivery rate, receiver RTT, ECN) reads 0.
+ */
+void xtcp_get_info(struct sock *sk, struct tcp_info *info)
+{
+	const struct inet_connection_sock *icsk = inet_csk(sk);
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	u8 state = inet_sk_state_load(sk);
+	u32 now = jiffies;
+	bool slow;
+
+	memset(info, 0, sizeof(*info));
+	info->tcpi_state = state;
+	if (state == TCP_LISTEN) {
+		/* the accept queue's length and limit, as 6.1 reports */
+		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
+		info->tcpi_sacked = READ_ONCE(sk->sk_max_ack_backlog);
+		return;
+	}
+
+	slow = lock_sock_fast(sk);
+	info->tcpi_ca_state = xsk->ca_state;
+	info->tcpi_retransmits = icsk->icsk_retransmits;
+	info->tcpi_probes = icsk->icsk_probes_out;
+	info->tcpi_backoff = icsk->icsk_backoff;
+	if (xsk->tstamp_ok)
+		info->tcpi_options |= TCPI_OPT_TIMESTAMPS;
+	if (xsk->sack_ok)
+		info->tcpi_options |= TCPI_OPT_SACK;
+	if (xsk->wscale_ok) {
+		info->tcpi_options |= TCPI_OPT_WSCALE;
+		info->tcpi_snd_wscale = xsk->snd_wscale;
+		info->tcpi_rcv_wscale = xsk->rcv_wscale;
+	}
+	info->tcpi_rto = jiffies_to_usecs(icsk->icsk_rto);
+	info->tcpi_ato = jiffies_to_usecs(icsk->icsk_ack.ato);
+	info->tcpi_snd_mss = xsk->mss_cache;
+	info->tcpi_rcv_mss = xsk->rcv_mss;
+	info->tcpi_unacked = xsk->packets_out;
+	info->tcpi_sacked = xsk->sacked_out;
+	info->tcpi_lost = xsk->lost_out;
+	info->tcpi_retrans = xsk->retrans_out;
+	info->tcpi_last_data_sent = jiffies_to_msecs(now - xsk->lsndtime);
+	info->tcpi_last_data_recv = jiffies_to_msecs(now -
+						     icsk->icsk_ack.lrcvtime);
+	info->tcpi_last_ack_recv = jiffies_to_msecs(now - xsk->rcv_tstamp);
+	info->tcpi_pmtu = icsk->icsk_pmtu_cookie;
+	info->tcpi_rcv_ssthresh = xsk->rcv_wnd;
+	info->tcpi_rtt = xsk->srtt_us >> 3;
+	info->tcpi_rttvar = xsk->mdev_us >> 2;
+	info->tcpi_snd_ssthresh = xsk->snd_ssthresh;
+	info->tcpi_snd_cwnd = xsk->snd_cwnd;
+	info->tcpi_advmss = xsk->advmss;
+	info->tcpi_reordering = xsk->reordering;
+	info->tcpi_rcv_space = xsk->rcv_wnd;
+	info->tcpi_total_retrans = xsk->total_retrans;
+	info->tcpi_segs_out = xsk->segs_out;
+	info->tcpi_segs_in = xsk->segs_in;
+	info->tcpi_data_segs_out = xsk->data_segs_out;
+	info->tcpi_data_segs_in = xsk->data_segs_in;
+	info->tcpi_notsent_bytes = max_t(int, 0,
+					 xsk->write_seq - xsk->snd_nxt);
+	info->tcpi_delivered = xsk->delivered;
+	info->tcpi_bytes_retrans = xsk->bytes_retrans;
+	info->tcpi_snd_wnd = xsk->snd_wnd;
+	if ((1 << state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE)) {
+		/* as tcp_sock counts them: our SYN is an acked byte */
+		info->tcpi_bytes_acked = xsk->snd_una - xsk->snd_isn;
+		info->tcpi_bytes_received = xsk->rcv_nxt - xsk->rcv_isn - 1;
+		info->tcpi_bytes_sent = xsk->snd_nxt - xsk->snd_isn - 1 +
+					xsk->bytes_retrans;
+	}
+	unlock_sock_fast(sk, slow);
 }
 
 /* The twin of tcp_stream_memory_free(): with TCP_NOTSENT_LOWAT, writable

@@ -455,6 +455,11 @@ put_and_exit:
 /* The twin of tcp_v4_do_rcv(), also the sock's backlog_rcv. */
 int xtcp_v4_do_rcv(struct sock *sk, struct sk_buff *skb)
 {
+	/* tcp_segs_in() */
+	xtcp_sk(sk)->segs_in += max_t(u16, 1, skb_shinfo(skb)->gso_segs);
+	if (skb->len > __tcp_hdrlen(tcp_hdr(skb)))
+		xtcp_sk(sk)->data_segs_in += max_t(u16, 1,
+						   skb_shinfo(skb)->gso_segs);
 	if (xtcp_rcv_state_process(sk, skb)) {
 		xtcp_v4_send_reset(sk, skb);
 		kfree_skb(skb);

@@ -229,6 +229,12 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->ts_recent = req->ts_recent;
 	newxsk->ts_recent_stamp = ktime_get_seconds();
 	newxsk->last_oow_ack_time = 0;
+	newxsk->segs_in = 0;
+	newxsk->data_segs_in = 0;
+	newxsk->segs_out = 0;
+	newxsk->data_segs_out = 0;
+	newxsk->total_retrans = 0;
+	newxsk->bytes_retrans = 0;
 	newxsk->tsoffset = req->ts_off;
 	newxsk->sack_ok = req->sack_ok;
 	newxsk->wscale_ok = req->wscale_ok;

@@ -302,6 +302,9 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 				  inet->inet_daddr, 0);
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
+	xsk->segs_out++;
+	if (skb->len > sizeof(*th) + opts_size)
+		xsk->data_segs_out++;
 	if (tcb->tcp_flags & TCPHDR_RST)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
 
@@ -684,6 +687,8 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	err = xtcp_transmit_skb(sk, skb, true);
 	if (err)
 		goto out;
+	xsk->total_retrans++;
+	xsk->bytes_retrans += skb->len;
 	if (!(tcb->sacked & XTCPCB_SACKED_RETRANS)) {
 		tcb->sacked |= XTCPCB_SACKED_RETRANS;
 		xsk->retrans_out++;
