@@ -25,11 +25,13 @@
  *                    request (ListenDrops); quoting another sequence
  *                    number, it is ignored (OutOfWindowIcmps)
  *   connect_unreach  nftables in B rejects SYNs with ICMP host, port, net
- *                    and protocol unreachable and admin prohibited:
- *                    connect() fails with AF_INET's errno; the ICMP waits
- *                    on the error queue (MSG_ERRQUEUE, with its offender)
+ *                    and protocol unreachable and admin prohibited (netem
+ *                    delays them 100 ms): connect() fails at once with
+ *                    AF_INET's errno; the ICMP waits on the error queue
+ *                    (MSG_ERRQUEUE, with its offender)
  *   link_down        retries2=3, the client's own link goes down during a
  *                    transfer: send() fails with AF_INET's errno
+ *                    (ETIMEDOUT), after about as long
  *
  * The namespaces are made by unshare() and entered with setns() around
  * the ip and nft commands and the sockets that live there.  TCP counters
