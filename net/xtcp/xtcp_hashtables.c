@@ -683,7 +683,7 @@ begin:
 		/* the slab is SLAB_TYPESAFE_BY_RCU: check it is still ours */
 		if (unlikely(!xtcp_ehash_match(sk, net, saddr, daddr, ports,
 					       dif, sdif))) {
-			sock_gen_put(sk);
+			xtcp_sock_gen_put(sk);
 			goto begin;
 		}
 		return sk;
