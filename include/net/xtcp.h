@@ -156,7 +156,8 @@ struct xtcp_sock {
 	u8	tstamp_ok : 1,
 		wscale_ok : 1,
 		sack_ok : 1,
-		nonagle : 1;
+		nonagle : 1,
+		passive_open : 1;	/* a child of a listener */
 	u32	ts_recent;	/* peer's last TSval */
 	u32	ts_recent_stamp;	/* seconds when ts_recent was taken */
 	u32	tsoffset;	/* per-flow offset of our TSval */

@@ -1047,6 +1047,13 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 
 	memset(info, 0, sizeof(*info));
 	info->tcpi_state = state;
+	/* for every state, listeners too, as 6.1 */
+	info->tcpi_pacing_rate = READ_ONCE(sk->sk_pacing_rate) != ~0UL ?
+				 READ_ONCE(sk->sk_pacing_rate) : ~0ULL;
+	info->tcpi_max_pacing_rate = READ_ONCE(sk->sk_max_pacing_rate) != ~0UL ?
+				     READ_ONCE(sk->sk_max_pacing_rate) : ~0ULL;
+	info->tcpi_reordering = xsk->reordering;
+	info->tcpi_snd_cwnd = xsk->snd_cwnd;
 	if (state == TCP_LISTEN) {
 		/* the accept queue's length and limit, as 6.1 reports */
 		info->tcpi_unacked = READ_ONCE(sk->sk_ack_backlog);
@@ -1085,9 +1092,7 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rtt = xsk->srtt_us >> 3;
 	info->tcpi_rttvar = xsk->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = xsk->snd_ssthresh;
-	info->tcpi_snd_cwnd = xsk->snd_cwnd;
 	info->tcpi_advmss = xsk->advmss;
-	info->tcpi_reordering = xsk->reordering;
 	info->tcpi_rcv_space = xsk->rcv_wnd;
 	info->tcpi_total_retrans = xsk->total_retrans;
 	info->tcpi_segs_out = xsk->segs_out;
@@ -1100,8 +1105,11 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_bytes_retrans = xsk->bytes_retrans;
 	info->tcpi_snd_wnd = xsk->snd_wnd;
 	if ((1 << state) & ~(TCPF_SYN_SENT | TCPF_SYN_RECV | TCPF_CLOSE)) {
-		/* as tcp_sock counts them: our SYN is an acked byte */
-		info->tcpi_bytes_acked = xsk->snd_una - xsk->snd_isn;
+		/* as tcp_sock counts them: the SYN of an active open is
+		 * an acked byte, a child starts past its SYN-ACK
+		 */
+		info->tcpi_bytes_acked = xsk->snd_una - xsk->snd_isn -
+					 xsk->passive_open;
 		info->tcpi_bytes_received = xsk->rcv_nxt - xsk->rcv_isn - 1;
 		info->tcpi_bytes_sent = xsk->snd_nxt - xsk->snd_isn - 1 +
 					xsk->bytes_retrans;

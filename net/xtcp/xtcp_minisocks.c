@@ -229,6 +229,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->ts_recent = req->ts_recent;
 	newxsk->ts_recent_stamp = ktime_get_seconds();
 	newxsk->last_oow_ack_time = 0;
+	newxsk->passive_open = 1;
 	newxsk->segs_in = 0;
 	newxsk->data_segs_in = 0;
 	newxsk->segs_out = 0;
