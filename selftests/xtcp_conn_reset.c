@@ -21,6 +21,7 @@
  *                    TCPChallengeACK and TCPACKSkippedChallenge
  */
 #include "xtcp_conn_lib.h"
+#include "xtcp_mib.h"
 
 #include <netinet/ip.h>
 
@@ -438,45 +439,6 @@ TEST(orphan_data_inet_to_xtcp)
 /* RFC 5961 challenge ACKs, rate limited per socket                    */
 /* ------------------------------------------------------------------ */
 
-/* One TcpExt (AF_INET: /proc/net/netstat) or XTCP (/proc/net/xtcp_stat)
- * counter; -1 when absent.
- */
-static long mib_read(int fam, const char *name)
-{
-	char hdr[4096], val[4096], *h, *v, *hs, *vs;
-	long ret = -1;
-	FILE *f;
-
-	if (fam != AF_INET) {
-		char n[64];
-		long x;
-
-		f = fopen("/proc/net/xtcp_stat", "r");
-		if (!f)
-			return -1;
-		while (fscanf(f, "%63s %ld", n, &x) == 2)
-			if (!strcmp(n, name))
-				ret = x;
-		fclose(f);
-		return ret;
-	}
-	f = fopen("/proc/net/netstat", "r");
-	if (!f)
-		return -1;
-	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		if (strncmp(hdr, "TcpExt:", 7))
-			continue;
-		h = strtok_r(hdr + 7, " \n", &hs);
-		v = strtok_r(val + 7, " \n", &vs);
-		for (; h && v; h = strtok_r(NULL, " \n", &hs),
-			       v = strtok_r(NULL, " \n", &vs))
-			if (!strcmp(h, name))
-				ret = atol(v);
-	}
-	fclose(f);
-	return ret;
-}
-
 /* A bare SYN from the client's end to the server's, on a raw socket. */
 static int send_raw_syn(int raw, const struct sockaddr_in *from,
 			const struct sockaddr_in *to, uint32_t seq)
@@ -538,20 +500,20 @@ static void scen_challenge_ratelimit(struct trace *t, int fam, long arg)
 	s = name_of(k.s, false);
 	raw = T_FD(t, socket(AF_INET, SOCK_RAW, IPPROTO_RAW), "raw socket");
 	sleep_ms(600);	/* no ACK of the handshake counts against the limit */
-	ch0 = mib_read(k.sf, "TCPChallengeACK");
-	sk0 = mib_read(k.sf, "TCPACKSkippedChallenge");
+	ch0 = tcp_mib(k.sf, "TCPChallengeACK");
+	sk0 = tcp_mib(k.sf, "TCPACKSkippedChallenge");
 	for (int i = 0; i < RL_SYNS; i++)
 		T_RET(t, send_raw_syn(raw, &c, &s, 0x1000 + 77777 * i),
 		      "raw SYN %d", i);
 	sleep_ms(100);
-	ch = mib_read(k.sf, "TCPChallengeACK");
-	sk = mib_read(k.sf, "TCPACKSkippedChallenge");
+	ch = tcp_mib(k.sf, "TCPChallengeACK");
+	sk = tcp_mib(k.sf, "TCPACKSkippedChallenge");
 	T_VAL(t, ch - ch0, "challenge ACKs sent for %d SYNs", RL_SYNS);
 	T_VAL(t, sk - sk0, "challenge ACKs skipped");
 	sleep_ms(600);
 	T_RET(t, send_raw_syn(raw, &c, &s, 0x4242), "raw SYN after 600 ms");
 	sleep_ms(100);
-	T_VAL(t, mib_read(k.sf, "TCPChallengeACK") - ch,
+	T_VAL(t, tcp_mib(k.sf, "TCPChallengeACK") - ch,
 	      "challenge ACKs sent after 600 ms");
 	T_STATE(t, &k.se, ST_ESTABLISHED, "server after the SYNs");
 	T_RET(t, send(k.c, "x", 1, 0), "client send");

@@ -25,6 +25,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "xtcp_common.h"	/* sysctl_write() */
+
 /* "Proto: name name ..." followed by "Proto: value value ..." */
 static inline long mib_pairs(const char *path, const char *proto,
 			     const char *name)
@@ -94,21 +96,10 @@ static inline long tcp_mib(int fam, const char *name)
 static inline int tcp_sysctl(int fam, const char *name, const char *val)
 {
 	char path[128];
-	ssize_t n;
-	int fd, ret = 0;
 
-	if (fam == AF_INET)
-		snprintf(path, sizeof(path), "/proc/sys/net/ipv4/tcp_%s", name);
-	else
-		snprintf(path, sizeof(path), "/proc/sys/net/xtcp/%s", name);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, strlen(val));
-	if (n < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
+	snprintf(path, sizeof(path), fam == AF_INET ? "net/ipv4/tcp_%s" :
+		 "net/xtcp/%s", name);
+	return sysctl_write(path, val);
 }
 
 #endif /* XTCP_MIB_H */
