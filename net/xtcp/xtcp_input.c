@@ -1125,7 +1125,7 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	u32 prior_packets = xsk->packets_out;
 	u32 prior_delivered = xsk->delivered;
 	u32 prior_lost = xsk->lost;
-	u32 nwin = ntohs(tcp_hdr(skb)->window) << xsk->snd_wscale;
+	u32 nwin = ntohs(tcp_hdr(skb)->window);
 	bool sack = rx->sack_off && xtcp_is_sack(xsk);
 	bool rexmit = false;
 	int num_dupack = 0;
@@ -1163,7 +1163,13 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	if (tcb->seq != tcb->end_seq)
 		flag |= XTCP_FLAG_DATA;
 
-	/* window update, as tcp_may_update_window() allows it */
+	/* Window update, as tcp_may_update_window() allows it.  The window
+	 * of a SYN (the SYN-ACK xtcp_rcv_synsent_state_process() passes
+	 * here) is never scaled, as in tcp_ack_update_window(): scaled, it
+	 * would let us send far beyond a small receive buffer.
+	 */
+	if (!tcp_hdr(skb)->syn)
+		nwin <<= xsk->snd_wscale;
 	if (after(ack, prior_una) || after(tcb->seq, xsk->snd_wl1) ||
 	    (tcb->seq == xsk->snd_wl1 && nwin > xsk->snd_wnd)) {
 		flag |= XTCP_FLAG_WIN_UPDATE;

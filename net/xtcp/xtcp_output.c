@@ -155,13 +155,21 @@ static void xtcp_sack_options(struct sock *sk, const struct sk_buff *skb,
 
 /* The twin of tcp_select_initial_window(): the window offered in the
  * handshake, and the scale that lets the receive buffer's maximum fit.
+ * A buffer the user set (SO_RCVBUF) never grows: 6.1 then clamps the
+ * window to its full space (tcp_connect_init(), tcp_openreq_init_rwin())
+ * and scales for that alone, so a small buffer gets no scale and its
+ * window moves by whole segments down to zero.
  */
 u32 xtcp_select_initial_window(const struct sock *sk, int mss, u8 *rcv_wscale)
 {
-	int space = max(READ_ONCE(sk->sk_rcvbuf), 4 * mss) / 2;
+	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	int space = max(rcvbuf, 4 * mss) / 2;
 	int maxspace = max_t(int, space,
 			     READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
 	u8 wscale = 0;
+
+	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
+		maxspace = min(maxspace, rcvbuf / 2);
 
 	while (maxspace > U16_MAX && wscale < XTCP_MAX_WSCALE) {
 		maxspace >>= 1;
