@@ -90,22 +90,9 @@
  *                              differ
  */
 #include "xtcp_conn_lib.h"
+#include "xtcp_raw.h"
 
-#include <netinet/ip.h>
-
-#define A_ADDR		"10.0.0.1"
-#define B_ADDR		"10.0.0.2"
-#define A_MAC		"02:00:00:00:00:0a"
-#define B_MAC		"02:00:00:00:00:0b"
 #define VPORT		5001		/* the victim's listener */
-#define RAW_MARK	0x5a		/* A's RSTs without it are dropped */
-
-#define F_FIN		0x01
-#define F_SYN		0x02
-#define F_RST		0x04
-#define F_PSH		0x08
-#define F_ACK		0x10
-#define F_URG		0x20
 
 #define ANSWER_MS	200		/* wait for a first answer */
 #define QUIET_MS	60		/* then for more, after each one */
@@ -411,211 +398,28 @@ static const struct bcase est_cases[] = {
 
 struct env {
 	int fam;
-	int nsa, nsb;		/* the namespaces */
-	int tx, rx;		/* raw sockets, made in A */
+	struct raw_env raw;	/* the namespaces, A's raw sockets */
 	int l;			/* the victim's listener, in B */
 	struct run *r;
-};
-
-/* a segment from the victim */
-struct rseg {
-	uint8_t flags;
-	uint16_t sport, dport, win;
-	uint32_t seq, ack;
-	int len;		/* payload */
-	char opts[64];
-	bool ts;		/* a timestamp option: */
-	uint32_t tsval, tsecr;
 };
 
 /* fmt_segs() also shows the TSecr of timestamp options */
 static bool show_ecr;
 
-static void fatal(struct env *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void fatal(struct env *e, const char *fmt, ...)
-{
-	va_list ap;
+#define fatal(e, ...)	\
+	raw_seterr((e)->r->fatal, sizeof((e)->r->fatal), __VA_ARGS__)
 
-	if (e->r->fatal[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(e->r->fatal, sizeof(e->r->fatal), fmt, ap);
-	va_end(ap);
-}
-
-static int sh(const char *cmd)
-{
-	int st;
-
-	fflush(stdout);
-	fflush(stderr);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
-
-static int appendf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int appendf(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-	int r;
-
-	if (n >= len - 1)
-		return 0;
-	va_start(ap, fmt);
-	r = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-/*
- * We are in a fresh netns: it becomes B.  A is made by a helper child;
- * the veth pair is created in B with its peer moved to A.
- */
+/* We are in a fresh netns: it becomes B; A is made by a helper child. */
 static int env_setup(struct env *e)
 {
-	int p[2], q[2], one = 1, mark = RAW_MARK, rcvbuf = 1 << 20;
-	char cmd[1024], c = 0;
-	pid_t pid;
-	int st;
-
-	e->tx = e->rx = e->l = e->nsa = -1;
-	e->nsb = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (e->nsb < 0 || pipe2(p, O_CLOEXEC) || pipe2(q, O_CLOEXEC)) {
-		fatal(e, "open ns / pipe: %s", errname(errno));
-		return -1;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		fatal(e, "fork: %s", errname(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		close(q[1]);
-		if (new_netns())
-			_exit(1);
-		if (write(p[1], "x", 1) != 1)
-			_exit(1);
-		if (read(q[0], &c, 1) < 0)	/* until the parent closes q */
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	close(q[0]);
-	if (read(p[0], &c, 1) != 1) {
-		fatal(e, "netns A helper failed");
-		close(q[1]);
-		waitpid(pid, &st, 0);
-		return -1;
-	}
-	close(p[0]);
-	snprintf(cmd, sizeof(cmd),
-		 "ip link add vb address " B_MAC " type veth peer name va address "
-		 A_MAC " netns %d", (int)pid);
-	st = sh(cmd);
-	if (!st) {
-		snprintf(cmd, sizeof(cmd), "/proc/%d/ns/net", (int)pid);
-		e->nsa = open(cmd, O_RDONLY | O_CLOEXEC);
-	}
-	close(q[1]);
-	waitpid(pid, &st, 0);
-	if (e->nsa < 0) {
-		fatal(e, "veth pair / netns A: ip link add failed");
-		return -1;
-	}
-
-	/* B */
-	if (sh("ip -batch - <<'EOF'\n"
-	       "addr add " B_ADDR "/24 dev vb\n"
-	       "neigh replace " A_ADDR " lladdr " A_MAC " dev vb nud permanent\n"
-	       "link set vb up\n"
-	       "EOF\n")) {
-		fatal(e, "configuring B failed");
-		return -1;
-	}
-
-	/* A: addresses, the nftables rule, the raw sockets */
-	if (setns(e->nsa, CLONE_NEWNET)) {
-		fatal(e, "setns A: %s", errname(errno));
-		return -1;
-	}
-	if (sh("ip -batch - <<'EOF'\n"
-	       "addr add " A_ADDR "/24 dev va\n"
-	       "neigh replace " B_ADDR " lladdr " B_MAC " dev va nud permanent\n"
-	       "link set va up\n"
-	       "EOF\n")) {
-		fatal(e, "configuring A failed");
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "nft -f - <<'EOF'\n"
-		 "table ip xtcpbadseg {\n"
-		 "  chain out {\n"
-		 "    type filter hook output priority 0; policy accept;\n"
-		 "    meta mark != 0x%x tcp flags & rst == rst drop\n"
-		 "  }\n"
-		 "}\n"
-		 "EOF\n", RAW_MARK);
-	if (sh(cmd)) {
-		fatal(e, "nft in A failed");
-		return -1;
-	}
-	e->tx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	e->rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       IPPROTO_TCP);
-	if (e->tx < 0 || e->rx < 0) {
-		fatal(e, "raw sockets: %s", errname(errno));
-		return -1;
-	}
-	setsockopt(e->tx, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
-	if (setsockopt(e->tx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
-		fatal(e, "SO_MARK: %s", errname(errno));
-		return -1;
-	}
-	setsockopt(e->rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-	if (setns(e->nsb, CLONE_NEWNET)) {
-		fatal(e, "setns B: %s", errname(errno));
-		return -1;
-	}
-	return 0;
+	e->l = -1;
+	return raw_env_setup(&e->raw, "xtcpbadseg", 1 << 20, e->r->fatal,
+			     sizeof(e->r->fatal));
 }
 
 /* ------------------------------------------------------------------ */
 /* Crafting and capturing                                              */
 /* ------------------------------------------------------------------ */
-
-static uint32_t sum16(const uint8_t *p, int len, uint32_t sum)
-{
-	int i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
-}
-
-/* the TCP checksum of tcp[0..len) from A_ADDR to B_ADDR, host order */
-static uint16_t tcp_csum(const uint8_t *tcp, int len)
-{
-	struct in_addr s, d;
-	uint32_t sum;
-
-	inet_pton(AF_INET, A_ADDR, &s);
-	inet_pton(AF_INET, B_ADDR, &d);
-	sum = sum16((const uint8_t *)&s, 4, 0);
-	sum = sum16((const uint8_t *)&d, 4, sum);
-	sum += IPPROTO_TCP + len;
-	sum = sum16(tcp, len, sum);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
 
 struct craft {
 	uint16_t sport, dport;	/* dport 0: VPORT */
@@ -631,45 +435,17 @@ struct craft {
 	uint16_t win;
 };
 
-static int put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-	return 2;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
 /* Send one crafted segment from A to B's VPORT; 0 or -errno. */
 static int send_seg(struct env *e, const struct craft *k)
 {
-	uint8_t buf[1600], *t = buf + 20;
+	uint8_t buf[1600], *t;
 	struct sockaddr_in dst = sa4(B_ADDR, k->dport ? k->dport : VPORT);
-	struct iphdr *ip = (struct iphdr *)buf;
-	int hl = 20 + k->optlen, len = hl + k->dlen, doff;
+	int hl = 20 + k->optlen, len = hl + k->dlen;
 	uint16_t cs;
 
-	memset(buf, 0, 40);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_TCP;
-	inet_pton(AF_INET, A_ADDR, &ip->saddr);
-	ip->daddr = dst.sin_addr.s_addr;
-	put_be16(t, k->sport);
-	put_be16(t + 2, ntohs(dst.sin_port));
-	put_be32(t + 4, k->seq);
-	put_be32(t + 8, k->flags & F_ACK ? k->ack : 0);
-	doff = k->doff ? k->doff & 0xff : hl / 4;
-	t[12] = doff << 4;
-	t[13] = k->flags;
-	put_be16(t + 14, k->win ? k->win : 65535);
+	t = raw_hdr(buf, &dst, k->sport, k->seq, k->flags & F_ACK ? k->ack : 0,
+		    k->doff ? k->doff & 0xff : hl / 4, k->flags,
+		    k->win ? k->win : 65535);
 	if (k->optlen)
 		memcpy(t + 20, k->opts, k->optlen);
 	if (k->dlen) {
@@ -681,7 +457,7 @@ static int send_seg(struct env *e, const struct craft *k)
 	}
 	if (k->tcplen > 0 && k->tcplen < len)
 		len = k->tcplen;
-	cs = tcp_csum(t, len);
+	cs = raw_tcp_csum(t, len);
 	if (len >= 18) {
 		if (k->csum == CS_HDR)
 			cs ^= 0x0101;
@@ -689,125 +465,7 @@ static int send_seg(struct env *e, const struct craft *k)
 		if (k->csum == CS_DATA && len > hl)
 			t[len - 1] ^= 0x20;
 	}
-	if (sendto(e->tx, buf, 20 + len, 0, (struct sockaddr *)&dst,
-		   sizeof(dst)) < 0)
-		return -errno;
-	return 0;
-}
-
-/*
- * Parse a captured IPv4 packet: a segment from B to A's port sport?  (Each
- * case has attacker ports of its own.)
- */
-static bool parse_seg(const uint8_t *b, int n, uint16_t sport, struct rseg *s)
-{
-	const struct iphdr *ip = (const struct iphdr *)b;
-	const uint8_t *t, *o;
-	int ihl, tot, doff, ol;
-	struct in_addr src;
-
-	if (n < 20 || ip->version != 4 || ip->protocol != IPPROTO_TCP)
-		return false;
-	ihl = ip->ihl * 4;
-	tot = ntohs(ip->tot_len);
-	if (tot > n)
-		tot = n;
-	if (tot < ihl + 20)
-		return false;
-	inet_pton(AF_INET, B_ADDR, &src);
-	if (ip->saddr != src.s_addr)
-		return false;
-	t = b + ihl;
-	s->sport = t[0] << 8 | t[1];
-	s->dport = t[2] << 8 | t[3];
-	if (s->dport != sport)
-		return false;
-	s->seq = (uint32_t)t[4] << 24 | t[5] << 16 | t[6] << 8 | t[7];
-	s->ack = (uint32_t)t[8] << 24 | t[9] << 16 | t[10] << 8 | t[11];
-	doff = (t[12] >> 4) * 4;
-	s->flags = t[13];
-	s->win = t[14] << 8 | t[15];
-	s->len = tot - ihl - doff;
-	s->opts[0] = 0;
-	s->ts = false;
-	o = t + 20;
-	ol = doff - 20;
-	while (ol > 0 && o + ol <= b + tot) {
-		int kind = o[0], l;
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			o++;
-			ol--;
-			continue;
-		}
-		l = ol > 1 ? o[1] : 0;
-		if (l < 2 || l > ol) {
-			appendf(s->opts, sizeof(s->opts), " badopt");
-			break;
-		}
-		if (kind == 2 && l == 4)
-			appendf(s->opts, sizeof(s->opts), " mss=%d",
-				o[2] << 8 | o[3]);
-		else if (kind == 3 && l == 3)
-			appendf(s->opts, sizeof(s->opts), " ws=%d", o[2]);
-		else if (kind == 4)
-			appendf(s->opts, sizeof(s->opts), " sackOK");
-		else if (kind == 8 && l == 10) {
-			appendf(s->opts, sizeof(s->opts), " ts");
-			s->ts = true;
-			s->tsval = (uint32_t)o[2] << 24 | o[3] << 16 | o[4] << 8 | o[5];
-			s->tsecr = (uint32_t)o[6] << 24 | o[7] << 16 | o[8] << 8 | o[9];
-		}
-		else
-			appendf(s->opts, sizeof(s->opts), " opt%d", kind);
-		o += l;
-		ol -= l;
-	}
-	return true;
-}
-
-/*
- * Collect the victim's segments to sport: wait up to first_ms for one,
- * then up to quiet_ms after each.  Returns how many (at most max).
- */
-static int collect(struct env *e, uint16_t sport, int first_ms, int quiet_ms,
-		   struct rseg *out, int max)
-{
-	long end = now_ms() + first_ms;
-	int n = 0;
-
-	for (;;) {
-		struct pollfd p = { .fd = e->rx, .events = POLLIN };
-		long left = end - now_ms();
-		uint8_t b[2048];
-		ssize_t r;
-
-		if (left <= 0)
-			break;
-		if (poll(&p, 1, left) <= 0)
-			continue;
-		while ((r = recv(e->rx, b, sizeof(b), 0)) > 0) {
-			struct rseg s;
-
-			if (!parse_seg(b, r, sport, &s))
-				continue;
-			if (n < max)
-				out[n] = s;
-			n++;
-			end = now_ms() + quiet_ms;
-		}
-	}
-	return n < max ? n : max;
-}
-
-static void drain(struct env *e)
-{
-	uint8_t b[2048];
-
-	while (recv(e->rx, b, sizeof(b), 0) > 0)
-		;
+	return raw_send(&e->raw, buf, len, &dst);
 }
 
 static const char *flag_str(uint8_t f, char *buf, size_t len)
@@ -844,7 +502,7 @@ static void rel(char *buf, size_t len, const char *name, uint32_t x,
  * answers gives it.  The window is shown only as zero or not ("win0",
  * "win"): its value is not what these tests are about.
  */
-static void fmt_segs(char *buf, size_t len, const struct rseg *s, int n,
+static void fmt_segs(char *buf, size_t len, const struct raw_seg *s, int n,
 		     uint32_t a, uint32_t *v, bool *vk)
 {
 	char f[40], sq[24], ak[24];
@@ -892,8 +550,10 @@ struct ctrs {
 	bool xstat;		/* /proc/net/xtcp_stat was there */
 };
 
-static void ctr_add(struct ctrs *c, const char *name, long val)
+static void ctr_add(void *arg, const char *name, long val)
 {
+	struct ctrs *c = arg;
+
 	if (!strcmp(name, "ChallengeACKs"))
 		name = "TCPChallengeACK";
 	if (!strcmp(name, "PAWSEstab"))	/* /proc/net/netstat's name */
@@ -903,50 +563,12 @@ static void ctr_add(struct ctrs *c, const char *name, long val)
 			c->v[i] += val;
 }
 
-/* "Tcp: names" / "Tcp: values" line pairs of /proc/net/snmp, netstat */
-static void ctr_read_pairs(struct ctrs *c, const char *path, const char *pfx)
-{
-	char names[4096], vals[4096];
-	FILE *f = fopen(path, "re");
-
-	if (!f)
-		return;
-	while (fgets(names, sizeof(names), f)) {
-		char *sn, *sv, *n, *v;
-
-		if (strncmp(names, pfx, strlen(pfx)))
-			continue;
-		if (!fgets(vals, sizeof(vals), f))
-			break;
-		n = strtok_r(names + strlen(pfx), " \n", &sn);
-		v = strtok_r(vals + strlen(pfx), " \n", &sv);
-		while (n && v) {
-			ctr_add(c, n, strtol(v, NULL, 10));
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-		break;
-	}
-	fclose(f);
-}
-
 static void ctr_read(struct ctrs *c)
 {
-	char line[256], name[128];
-	long val;
-	FILE *f;
-
 	memset(c, 0, sizeof(*c));
-	ctr_read_pairs(c, "/proc/net/snmp", "Tcp:");
-	ctr_read_pairs(c, "/proc/net/netstat", "TcpExt:");
-	f = fopen("/proc/net/xtcp_stat", "re");
-	if (!f)
-		return;
-	c->xstat = true;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %ld", name, &val) == 2)
-			ctr_add(c, name, val);
-	fclose(f);
+	raw_ctr_pairs("/proc/net/snmp", "Tcp:", ctr_add, c);
+	raw_ctr_pairs("/proc/net/netstat", "TcpExt:", ctr_add, c);
+	c->xstat = raw_ctr_lines("/proc/net/xtcp_stat", ctr_add, c);
 }
 
 static void ctr_delta(struct env *e, const struct ctrs *b, char *buf,
@@ -1016,28 +638,6 @@ static int make_listener(struct env *e)
 	return 0;
 }
 
-/* accept one connection within ms: fd or -errno */
-static int accept_wait(struct env *e, int ms)
-{
-	struct pollfd p = { .fd = e->l, .events = POLLIN };
-	int s;
-
-	if (ms)
-		poll(&p, 1, ms);
-	s = accept4(e->l, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	if (s < 0)
-		return -errno;
-	return s;
-}
-
-static void close_reset(int s)
-{
-	struct linger lg = { 1, 0 };
-
-	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(s);
-}
-
 /* everything readable on s now (after waiting up to ms for some) */
 static void victim_recv(int s, int ms, char *out, size_t len)
 {
@@ -1075,13 +675,13 @@ static int handshake(struct env *e, uint16_t sport, uint32_t a, uint32_t *v,
 		.sport = sport, .seq = a, .flags = F_SYN,
 		.opts = (const uint8_t *)"\x02\x04\x05\xb4", .optlen = 4,
 	};
-	struct rseg s[4];
+	struct raw_seg s[4];
 	int n;
 
-	drain(e);
+	raw_drain(&e->raw);
 	if (send_seg(e, &k))
 		return -1;
-	n = collect(e, sport, 1500, 0, s, 4);
+	n = raw_collect(&e->raw, sport, 1500, 0, s, 4);
 	if (n < 1 || s[0].flags != (F_SYN | F_ACK) || s[0].ack != a + 1)
 		return -1;
 	*v = s[0].seq;
@@ -1143,24 +743,24 @@ static void listen_case(struct env *e, const struct bcase *c, int i)
 	uint32_t a = case_isn(0, i), v = 0;
 	bool vk = false;
 	struct craft k;
-	struct rseg s[8];
+	struct raw_seg s[8];
 	struct ctrs before;
 	int n, st;
 
-	drain(e);
+	raw_drain(&e->raw);
 	case_craft(c, &k, sport, a + c->seq_off, LST_ACK + c->ack_off);
 	ctr_read(&before);
 	if (send_seg(e, &k)) {
 		snprintf(r->answer, sizeof(r->answer), "send: %s", errname(errno));
 		return;
 	}
-	n = collect(e, sport, ANSWER_MS, QUIET_MS, s, 8);
+	n = raw_collect(&e->raw, sport, ANSWER_MS, QUIET_MS, s, 8);
 	fmt_segs(r->answer, sizeof(r->answer), s, n, a, &v, &vk);
 	ctr_delta(e, &before, r->counters, sizeof(r->counters));
 	st = tuple_state(e, sport);
 	snprintf(r->state, sizeof(r->state), "listener %s, 4-tuple %s",
 		 state_name(listener_state(e)), state_name(st));
-	n = accept_wait(e, 0);
+	n = raw_accept_wait(e->l, 0);
 	if (n >= 0) {
 		snprintf(r->post, sizeof(r->post), "accept ok (a connection!)");
 		close_reset(n);
@@ -1190,21 +790,21 @@ static void probe_opts(struct env *e, int s, uint16_t sport, uint32_t a,
 		.flags = F_ACK | F_PSH, .opts = opts, .optlen = optlen,
 		.data = (const uint8_t *)"PROBE", .dlen = 5,
 	};
-	struct rseg g[8];
+	struct raw_seg g[8];
 	char txt[TXT], rv[96];
 	bool vk = true;
 	int n;
 
-	drain(e);
+	raw_drain(&e->raw);
 	send_seg(e, &k);
-	n = collect(e, sport, 600, QUIET_MS, g, 8);
+	n = raw_collect(&e->raw, sport, 600, QUIET_MS, g, 8);
 	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
 	snprintf(out, len, "probe: %s", txt);
 	if (s < 0)
 		return;
 	victim_recv(s, 300, rv, sizeof(rv));
 	appendf(out, len, "; %s", rv);
-	drain(e);
+	raw_drain(&e->raw);
 	errno = 0;
 	n = send(s, "pong", 4, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n < 0) {
@@ -1213,7 +813,7 @@ static void probe_opts(struct env *e, int s, uint16_t sport, uint32_t a,
 	}
 	appendf(out, len, "; send %d", n);
 	/* its first transmission only: we never ACK it */
-	n = collect(e, sport, 600, 0, g, 1);
+	n = raw_collect(&e->raw, sport, 600, 0, g, 1);
 	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
 	appendf(out, len, ": %s", txt);
 }
@@ -1240,7 +840,7 @@ static void grp_listen(struct env *e)
 		return;
 	}
 	snprintf(r->answer, sizeof(r->answer), "handshake ok");
-	s = accept_wait(e, 1000);
+	s = raw_accept_wait(e->l, 1000);
 	snprintf(r->state, sizeof(r->state), "accept %s, %s",
 		 s >= 0 ? "ok" : errname(-s), state_name(tuple_state(e, 10100)));
 	snprintf(r->counters, sizeof(r->counters), "-");
@@ -1259,7 +859,7 @@ static void synrecv_case(struct env *e, const struct bcase *c, int i)
 	uint16_t sport = 20000 + i;
 	uint32_t a = case_isn(1, i), v;
 	struct craft k;
-	struct rseg g[8];
+	struct raw_seg g[8];
 	struct ctrs before;
 	char txt[TXT];
 	bool vk = true;
@@ -1271,9 +871,9 @@ static void synrecv_case(struct env *e, const struct bcase *c, int i)
 	}
 	case_craft(c, &k, sport, a + 1 + c->seq_off, v + 1 + c->ack_off);
 	ctr_read(&before);
-	drain(e);
+	raw_drain(&e->raw);
 	send_seg(e, &k);
-	n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+	n = raw_collect(&e->raw, sport, ANSWER_MS, QUIET_MS, g, 8);
 	fmt_segs(r->answer, sizeof(r->answer), g, n, a, &v, &vk);
 	ctr_delta(e, &before, r->counters, sizeof(r->counters));
 	snprintf(r->state, sizeof(r->state), "%s",
@@ -1287,12 +887,12 @@ static void synrecv_case(struct env *e, const struct bcase *c, int i)
 	k.flags = F_ACK | F_PSH;
 	k.data = (const uint8_t *)"PROBE";
 	k.dlen = 5;
-	drain(e);
+	raw_drain(&e->raw);
 	send_seg(e, &k);
-	n = collect(e, sport, 600, QUIET_MS, g, 8);
+	n = raw_collect(&e->raw, sport, 600, QUIET_MS, g, 8);
 	fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
 	snprintf(r->post, sizeof(r->post), "final: %s", txt);
-	s = accept_wait(e, n && (g[0].flags & F_RST) ? 0 : 300);
+	s = raw_accept_wait(e->l, n && (g[0].flags & F_RST) ? 0 : 300);
 	if (s < 0) {
 		appendf(r->post, sizeof(r->post), "; accept %s", errname(-s));
 		return;
@@ -1318,7 +918,7 @@ static void est_case(struct env *e, const struct bcase *c, int i)
 	uint16_t sport = 30000 + i;
 	uint32_t a = case_isn(2, i), v, rcv;
 	struct craft k;
-	struct rseg g[8];
+	struct raw_seg g[8];
 	struct ctrs before;
 	bool vk = true;
 	int n, s;
@@ -1327,7 +927,7 @@ static void est_case(struct env *e, const struct bcase *c, int i)
 		snprintf(r->answer, sizeof(r->answer), "handshake failed");
 		return;
 	}
-	s = accept_wait(e, 1000);
+	s = raw_accept_wait(e->l, 1000);
 	if (s < 0) {
 		snprintf(r->answer, sizeof(r->answer), "accept: %s", errname(-s));
 		return;
@@ -1343,7 +943,7 @@ static void est_case(struct env *e, const struct bcase *c, int i)
 		k.dlen = strlen(c->pre);
 		send_seg(e, &k);
 		rcv += k.dlen;
-		n = collect(e, sport, 600, QUIET_MS, g, 8);
+		n = raw_collect(&e->raw, sport, 600, QUIET_MS, g, 8);
 		if (!n || g[n - 1].ack != rcv) {
 			snprintf(r->answer, sizeof(r->answer),
 				 "data before the case not acked");
@@ -1352,10 +952,10 @@ static void est_case(struct env *e, const struct bcase *c, int i)
 		}
 	}
 	case_craft(c, &k, sport, rcv + c->seq_off, v + 1 + c->ack_off);
-	drain(e);
+	raw_drain(&e->raw);
 	ctr_read(&before);
 	send_seg(e, &k);
-	n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+	n = raw_collect(&e->raw, sport, ANSWER_MS, QUIET_MS, g, 8);
 	fmt_segs(r->answer, sizeof(r->answer), g, n, a, &v, &vk);
 	ctr_delta(e, &before, r->counters, sizeof(r->counters));
 	snprintf(r->state, sizeof(r->state), "%s",
@@ -1428,7 +1028,7 @@ static int handshake_opts(struct env *e, uint16_t sport, uint32_t a,
 {
 	uint8_t o[40];
 	struct craft k = { .sport = sport, .seq = a, .flags = F_SYN, .opts = o };
-	struct rseg g[4];
+	struct raw_seg g[4];
 	bool vk = false;
 	int n = 0;
 
@@ -1450,10 +1050,10 @@ static int handshake_opts(struct env *e, uint16_t sport, uint32_t a,
 		o[n++] = ws;
 	}
 	k.optlen = n;
-	drain(e);
+	raw_drain(&e->raw);
 	if (send_seg(e, &k))
 		return -1;
-	n = collect(e, sport, 1500, 0, g, 4);
+	n = raw_collect(&e->raw, sport, 1500, 0, g, 4);
 	if (n < 1 || g[0].flags != (F_SYN | F_ACK) || g[0].ack != a + 1)
 		return -1;
 	if (synack)
@@ -1479,7 +1079,7 @@ static int handshake_opts(struct env *e, uint16_t sport, uint32_t a,
  * the bytes and (*nseg) segments seen, in g
  */
 static int victim_flight(struct env *e, int s, uint16_t sport, int len,
-			 struct rseg *g, int max, int *nseg)
+			 struct raw_seg *g, int max, int *nseg)
 {
 	static char buf[65536];
 	int n, got = 0;
@@ -1487,10 +1087,10 @@ static int victim_flight(struct env *e, int s, uint16_t sport, int len,
 	memset(buf, 'V', sizeof(buf));
 	setint(s, SOL_SOCKET, SO_SNDBUF, 1 << 18);
 	setint(s, IPPROTO_TCP, TCP_NODELAY, 1);
-	drain(e);
+	raw_drain(&e->raw);
 	if (send(s, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL) != len)
 		return -1;
-	n = collect(e, sport, 600, QUIET_MS, g, max);
+	n = raw_collect(&e->raw, sport, 600, QUIET_MS, g, max);
 	for (int i = 0; i < n; i++)
 		got += g[i].len;
 	if (nseg)
@@ -1505,7 +1105,7 @@ static void est2_case(struct env *e, const struct bcase *c, int i, int grp)
 	uint32_t a = case_isn(4 + grp, i), v, vts = 0, rcv;
 	uint8_t o[40], po[40];
 	struct craft k;
-	struct rseg g[32];
+	struct raw_seg g[32];
 	struct ctrs before;
 	char txt[TXT];
 	bool vk = true;
@@ -1515,7 +1115,7 @@ static void est2_case(struct env *e, const struct bcase *c, int i, int grp)
 		snprintf(r->answer, sizeof(r->answer), "handshake failed");
 		return;
 	}
-	s = accept_wait(e, 1000);
+	s = raw_accept_wait(e->l, 1000);
 	if (s < 0) {
 		snprintf(r->answer, sizeof(r->answer), "accept: %s", errname(-s));
 		return;
@@ -1536,9 +1136,9 @@ static void est2_case(struct env *e, const struct bcase *c, int i, int grp)
 		k.seq = rcv;
 		k.ack = v + 1;
 		k.flags = F_FIN | F_ACK;
-		drain(e);
+		raw_drain(&e->raw);
 		send_seg(e, &k);
-		n = collect(e, sport, 600, QUIET_MS, g, 8);
+		n = raw_collect(&e->raw, sport, 600, QUIET_MS, g, 8);
 		if (!n || g[n - 1].ack != rcv + 1) {
 			snprintf(r->answer, sizeof(r->answer), "FIN not acked");
 			close_reset(s);
@@ -1554,10 +1154,10 @@ static void est2_case(struct env *e, const struct bcase *c, int i, int grp)
 	on += put_sack(o + on, 40 - on, c, v);
 	k.opts = o;
 	k.optlen = on;
-	drain(e);
+	raw_drain(&e->raw);
 	ctr_read(&before);
 	send_seg(e, &k);
-	n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+	n = raw_collect(&e->raw, sport, ANSWER_MS, QUIET_MS, g, 8);
 	fmt_segs(r->answer, sizeof(r->answer), g, n, a, &v, &vk);
 	ctr_delta(e, &before, r->counters, sizeof(r->counters));
 	snprintf(r->state, sizeof(r->state), "%s",
@@ -1576,19 +1176,19 @@ static void est2_case(struct env *e, const struct bcase *c, int i, int grp)
 		k.flags = F_ACK;
 		k.opts = po;
 		k.optlen = pn;
-		drain(e);
+		raw_drain(&e->raw);
 		send_seg(e, &k);
-		n = collect(e, sport, ANSWER_MS, QUIET_MS, g, 8);
+		n = raw_collect(&e->raw, sport, ANSWER_MS, QUIET_MS, g, 8);
 		fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
 		snprintf(r->post, sizeof(r->post), "all acked: %s; ", txt);
 	}
 	if (c->pre_fin) {
 		victim_recv(s, 300, txt, sizeof(txt));
 		appendf(r->post, sizeof(r->post), "%s", txt);
-		drain(e);
+		raw_drain(&e->raw);
 		n = send(s, "pong", 4, MSG_NOSIGNAL | MSG_DONTWAIT);
 		appendf(r->post, sizeof(r->post), "; send %d", n);
-		n = collect(e, sport, 600, 0, g, 1);
+		n = raw_collect(&e->raw, sport, 600, 0, g, 1);
 		fmt_segs(txt, sizeof(txt), g, n, a, &v, &vk);
 		appendf(r->post, sizeof(r->post), ": %s", txt);
 	} else {
@@ -1758,7 +1358,7 @@ static void grp_wscale(struct env *e)
 		struct cres *r = new_res(e, ws_cases[i].name);
 		uint16_t sport = 32000 + i;
 		uint32_t a = case_isn(7, i), v, vts, last = 0, end = 0;
-		struct rseg g[64];
+		struct raw_seg g[64];
 		int s, n, nseg = 0;
 
 		if (handshake_opts(e, sport, a, &v, &vts, &c0, ws_cases[i].shift,
@@ -1766,7 +1366,7 @@ static void grp_wscale(struct env *e)
 			snprintf(r->answer, sizeof(r->answer), "handshake failed");
 			continue;
 		}
-		s = accept_wait(e, 1000);
+		s = raw_accept_wait(e->l, 1000);
 		snprintf(r->state, sizeof(r->state), "accept %s, %s",
 			 s >= 0 ? "ok" : errname(-s),
 			 state_name(tuple_state(e, sport)));
@@ -1792,7 +1392,7 @@ static void grp_wscale(struct env *e)
 				send_seg(e, &k);
 			}
 		}
-		n = collect(e, sport, 300, 100, g, 64);
+		n = raw_collect(&e->raw, sport, 300, 100, g, 64);
 		for (int j = 0; j < n; j++)
 			if ((int32_t)(g[j].seq + g[j].len - end) > 0)
 				end = g[j].seq + g[j].len;
@@ -1829,7 +1429,7 @@ static void grp_corrupt(struct env *e)
 	uint32_t a = case_isn(8, 0), v, top;
 	struct ctrs before, after;
 	uint16_t sport = 33000;
-	struct rseg g[64];
+	struct raw_seg g[64];
 	long end, n = 0;
 	int s, m;
 
@@ -1839,13 +1439,13 @@ static void grp_corrupt(struct env *e)
 		snprintf(r->answer, sizeof(r->answer), "handshake failed");
 		return;
 	}
-	s = accept_wait(e, 1000);
+	s = raw_accept_wait(e->l, 1000);
 	if (s < 0) {
 		snprintf(r->answer, sizeof(r->answer), "accept: %s", errname(-s));
 		return;
 	}
 	top = a + 1;
-	drain(e);
+	raw_drain(&e->raw);
 	ctr_read(&before);
 	for (int i = 0; i < CT_SEGS; i++) {
 		struct craft k = {
@@ -1864,7 +1464,7 @@ static void grp_corrupt(struct env *e)
 		sleep_ms(5);
 	}
 	/* the victim's ACKs (delayed ones within 200 ms) */
-	m = collect(e, sport, ANSWER_MS, ANSWER_MS, g, 64);
+	m = raw_collect(&e->raw, sport, ANSWER_MS, ANSWER_MS, g, 64);
 	for (int i = 0; i < m; i++)
 		if ((g[i].flags & F_ACK) && (int32_t)(g[i].ack - top) > 0)
 			top = g[i].ack;
@@ -1967,7 +1567,7 @@ static int flood_reset_requests(struct env *e, const struct synseqs *syns,
 			break;
 		sleep_ms(50);
 	} while (now_ms() < end);
-	drain(e);
+	raw_drain(&e->raw);
 	return q.n;
 }
 
@@ -1990,7 +1590,7 @@ static void grp_flood(struct env *e)
 	e->r->traced = trace;
 	r = new_res(e, "flood");
 	if (handshake(e, 40000, ae, &ve, true) == 0)
-		se = accept_wait(e, 1000);
+		se = raw_accept_wait(e->l, 1000);
 	if (handshake(e, 40001, ar, &vr, false))
 		vr = 0;
 	ctr_read(&c0);
@@ -2054,12 +1654,12 @@ static void grp_flood(struct env *e)
 				 k.csum ? " bad-csum" : "");
 		}
 		if (i % 50 == 49) {	/* within netdev_max_backlog */
-			drain(e);
+			raw_drain(&e->raw);
 			sleep_ms(2);
 		}
 	}
 	sleep_ms(300);
-	drain(e);
+	raw_drain(&e->raw);
 	ctr_read(&c1);
 	snprintf(e->r->info, sizeof(e->r->info),
 		 "%d segments in %ld ms, InSegs %+ld InErrs %+ld OutSegs %+ld; "
@@ -2087,7 +1687,7 @@ static void grp_flood(struct env *e)
 		return;
 	}
 	snprintf(r->answer, sizeof(r->answer), "handshake ok");
-	s = accept_wait(e, 1000);
+	s = raw_accept_wait(e->l, 1000);
 	/* the flood may have completed a connection of its own: skip those */
 	while (s >= 0) {
 		struct sockaddr_in p = name_of(s, true);
@@ -2095,7 +1695,7 @@ static void grp_flood(struct env *e)
 		if (ntohs(p.sin_port) == 40002)
 			break;
 		close_reset(s);
-		s = accept_wait(e, 300);
+		s = raw_accept_wait(e->l, 300);
 	}
 	snprintf(r->state, sizeof(r->state), "accept %s, %s",
 		 s >= 0 ? "ok" : errname(-s), state_name(tuple_state(e, 40002)));
@@ -2121,15 +1721,15 @@ static int path_check(struct env *e)
 	struct craft k = {
 		.sport = 9999, .dport = VPORT + 1, .seq = 1, .flags = F_SYN,
 	};
-	struct rseg g[4];
+	struct raw_seg g[4];
 
 	for (int i = 0; i < 10; i++) {
-		drain(e);
+		raw_drain(&e->raw);
 		if (send_seg(e, &k)) {
 			fatal(e, "path check: sendto: %s", errname(errno));
 			return -1;
 		}
-		if (collect(e, 9999, 500, 0, g, 4) && (g[0].flags & F_RST))
+		if (raw_collect(&e->raw, 9999, 500, 0, g, 4) && (g[0].flags & F_RST))
 			return 0;
 	}
 	fatal(e, "path check: no RST from B to a SYN on a closed port");

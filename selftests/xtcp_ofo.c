@@ -45,30 +45,19 @@
  *   XTCP_OFO_DUMP=1   log both runs' full results
  */
 #include "xtcp_conn_lib.h"
+#include "xtcp_raw.h"
 
 #include <linux/sock_diag.h>
-#include <netinet/ip.h>
 
 #ifndef SO_MEMINFO
 #define SO_MEMINFO 55
 #endif
 
-#define A_ADDR		"10.0.0.1"
-#define B_ADDR		"10.0.0.2"
-#define A_MAC		"02:00:00:00:00:0a"
-#define B_MAC		"02:00:00:00:00:0b"
 #define VPORT		5001		/* the receiver's listener */
 #define FPORT		5002		/* the same with a small SO_RCVBUF */
 #define FLOOD_RCVBUF	16384		/* the kernel doubles it */
-#define RAW_MARK	0x5a		/* A's RSTs without it are dropped */
 #define FLOOD_OFO	60		/* out-of-order segments of the flood */
 #define FLOOD_INORDER	100		/* then in-order ones, unread */
-
-#define F_FIN		0x01
-#define F_SYN		0x02
-#define F_RST		0x04
-#define F_PSH		0x08
-#define F_ACK		0x10
 
 #define O_SACK		0x1		/* SACK-permitted in the SYN */
 #define O_TS		0x2		/* timestamps in the SYN */
@@ -249,174 +238,25 @@ struct run {
 };
 
 /* ------------------------------------------------------------------ */
-/* The environment of one run (as in xtcp_badseg.c)                    */
+/* The environment of one run                                          */
 /* ------------------------------------------------------------------ */
 
 struct env {
 	int fam;
-	int nsa, nsb;		/* the namespaces */
-	int tx, rx;		/* raw sockets, made in A */
+	struct raw_env raw;	/* the namespaces, A's raw sockets */
 	int l, lf;		/* the listeners, in B */
 	struct run *r;
 };
 
-/* a segment from the receiver */
-struct rseg {
-	uint8_t flags;
-	uint16_t win;
-	uint32_t seq, ack;
-	int len;
-	bool ts;
-	uint32_t tsval;
-	int nsack;
-	uint32_t sack[4][2];
-};
-
-static void fatal(struct env *e, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void fatal(struct env *e, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (e->r->fatal[0])
-		return;
-	va_start(ap, fmt);
-	vsnprintf(e->r->fatal, sizeof(e->r->fatal), fmt, ap);
-	va_end(ap);
-}
-
-static int appendf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int appendf(char *buf, size_t len, const char *fmt, ...)
-{
-	size_t n = strlen(buf);
-	va_list ap;
-	int r;
-
-	if (n >= len - 1)
-		return 0;
-	va_start(ap, fmt);
-	r = vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
-static int sh(const char *cmd)
-{
-	int st;
-
-	fflush(stdout);
-	fflush(stderr);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
-}
+#define fatal(e, ...)	\
+	raw_seterr((e)->r->fatal, sizeof((e)->r->fatal), __VA_ARGS__)
 
 /* We are in a fresh netns: it becomes B; A is made by a helper child. */
 static int env_setup(struct env *e)
 {
-	int p[2], q[2], one = 1, mark = RAW_MARK, rcvbuf = 4 << 20;
-	char cmd[1024], c = 0;
-	pid_t pid;
-	int st;
-
-	e->tx = e->rx = e->l = e->lf = e->nsa = -1;
-	e->nsb = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (e->nsb < 0 || pipe2(p, O_CLOEXEC) || pipe2(q, O_CLOEXEC)) {
-		fatal(e, "open ns / pipe: %s", errname(errno));
-		return -1;
-	}
-	fflush(stdout);
-	fflush(stderr);
-	pid = fork();
-	if (pid < 0) {
-		fatal(e, "fork: %s", errname(errno));
-		return -1;
-	}
-	if (pid == 0) {
-		close(p[0]);
-		close(q[1]);
-		if (new_netns())
-			_exit(1);
-		if (write(p[1], "x", 1) != 1)
-			_exit(1);
-		if (read(q[0], &c, 1) < 0)	/* until the parent closes q */
-			_exit(1);
-		_exit(0);
-	}
-	close(p[1]);
-	close(q[0]);
-	if (read(p[0], &c, 1) != 1) {
-		fatal(e, "netns A helper failed");
-		close(q[1]);
-		waitpid(pid, &st, 0);
-		return -1;
-	}
-	close(p[0]);
-	snprintf(cmd, sizeof(cmd),
-		 "ip link add vb address " B_MAC " type veth peer name va address "
-		 A_MAC " netns %d", (int)pid);
-	st = sh(cmd);
-	if (!st) {
-		snprintf(cmd, sizeof(cmd), "/proc/%d/ns/net", (int)pid);
-		e->nsa = open(cmd, O_RDONLY | O_CLOEXEC);
-	}
-	close(q[1]);
-	waitpid(pid, &st, 0);
-	if (e->nsa < 0) {
-		fatal(e, "veth pair / netns A: ip link add failed");
-		return -1;
-	}
-	if (sh("ip -batch - <<'EOF'\n"
-	       "addr add " B_ADDR "/24 dev vb\n"
-	       "neigh replace " A_ADDR " lladdr " A_MAC " dev vb nud permanent\n"
-	       "link set vb up\n"
-	       "EOF\n")) {
-		fatal(e, "configuring B failed");
-		return -1;
-	}
-	if (setns(e->nsa, CLONE_NEWNET)) {
-		fatal(e, "setns A: %s", errname(errno));
-		return -1;
-	}
-	if (sh("ip -batch - <<'EOF'\n"
-	       "addr add " A_ADDR "/24 dev va\n"
-	       "neigh replace " B_ADDR " lladdr " B_MAC " dev va nud permanent\n"
-	       "link set va up\n"
-	       "EOF\n")) {
-		fatal(e, "configuring A failed");
-		return -1;
-	}
-	snprintf(cmd, sizeof(cmd),
-		 "nft -f - <<'EOF'\n"
-		 "table ip xtcpofo {\n"
-		 "  chain out {\n"
-		 "    type filter hook output priority 0; policy accept;\n"
-		 "    meta mark != 0x%x tcp flags & rst == rst drop\n"
-		 "  }\n"
-		 "}\n"
-		 "EOF\n", RAW_MARK);
-	if (sh(cmd)) {
-		fatal(e, "nft in A failed");
-		return -1;
-	}
-	e->tx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	e->rx = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK,
-		       IPPROTO_TCP);
-	if (e->tx < 0 || e->rx < 0) {
-		fatal(e, "raw sockets: %s", errname(errno));
-		return -1;
-	}
-	setsockopt(e->tx, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
-	if (setsockopt(e->tx, SOL_SOCKET, SO_MARK, &mark, sizeof(mark))) {
-		fatal(e, "SO_MARK: %s", errname(errno));
-		return -1;
-	}
-	setsockopt(e->rx, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf));
-	if (setns(e->nsb, CLONE_NEWNET)) {
-		fatal(e, "setns B: %s", errname(errno));
-		return -1;
-	}
-	return 0;
+	e->l = e->lf = -1;
+	return raw_env_setup(&e->raw, "xtcpofo", 4 << 20, e->r->fatal,
+			     sizeof(e->r->fatal));
 }
 
 static int make_listener(struct env *e, int port, int rcvbuf)
@@ -445,52 +285,6 @@ static int make_listener(struct env *e, int port, int rcvbuf)
 /* Crafting and capturing                                              */
 /* ------------------------------------------------------------------ */
 
-static uint32_t sum16(const uint8_t *p, int len, uint32_t sum)
-{
-	int i;
-
-	for (i = 0; i + 1 < len; i += 2)
-		sum += (uint32_t)p[i] << 8 | p[i + 1];
-	if (i < len)
-		sum += (uint32_t)p[i] << 8;
-	return sum;
-}
-
-static uint16_t tcp_csum(const uint8_t *tcp, int len)
-{
-	struct in_addr s, d;
-	uint32_t sum;
-
-	inet_pton(AF_INET, A_ADDR, &s);
-	inet_pton(AF_INET, B_ADDR, &d);
-	sum = sum16((const uint8_t *)&s, 4, 0);
-	sum = sum16((const uint8_t *)&d, 4, sum);
-	sum += IPPROTO_TCP + len;
-	sum = sum16(tcp, len, sum);
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
-}
-
-static void put_be16(uint8_t *p, uint16_t v)
-{
-	p[0] = v >> 8;
-	p[1] = v;
-}
-
-static void put_be32(uint8_t *p, uint32_t v)
-{
-	p[0] = v >> 24;
-	p[1] = v >> 16;
-	p[2] = v >> 8;
-	p[3] = v;
-}
-
-static uint32_t get_be32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
-}
-
 /* The sender's side of one connection. */
 struct sconn {
 	uint16_t sport, dport;
@@ -511,36 +305,20 @@ static uint8_t pat(int i, int v)
 static int send_seg(struct env *e, struct sconn *k, uint8_t flags, uint32_t seq,
 		    const uint8_t *opts, int optlen, int off, int len, int ver)
 {
-	uint8_t buf[2000], *t = buf + 20;
+	uint8_t buf[2000], *t;
 	struct sockaddr_in dst = sa4(B_ADDR, k->dport);
-	struct iphdr *ip = (struct iphdr *)buf;
 	int hl = 20 + optlen, tot = hl + len;
 
 	if (tot + 20 > (int)sizeof(buf))
 		return -EMSGSIZE;
-	memset(buf, 0, 20 + hl);
-	ip->version = 4;
-	ip->ihl = 5;
-	ip->ttl = 64;
-	ip->protocol = IPPROTO_TCP;
-	inet_pton(AF_INET, A_ADDR, &ip->saddr);
-	ip->daddr = dst.sin_addr.s_addr;
-	put_be16(t, k->sport);
-	put_be16(t + 2, k->dport);
-	put_be32(t + 4, seq);
-	put_be32(t + 8, flags & F_ACK ? k->v + 1 : 0);
-	t[12] = (hl / 4) << 4;
-	t[13] = flags;
-	put_be16(t + 14, 65535);
+	t = raw_hdr(buf, &dst, k->sport, seq, flags & F_ACK ? k->v + 1 : 0,
+		    hl / 4, flags, 65535);
 	if (optlen)
 		memcpy(t + 20, opts, optlen);
 	for (int i = 0; i < len; i++)
 		t[hl + i] = pat(off + i, ver);
-	put_be16(t + 16, tcp_csum(t, tot));
-	if (sendto(e->tx, buf, 20 + tot, 0, (struct sockaddr *)&dst,
-		   sizeof(dst)) < 0)
-		return -errno;
-	return 0;
+	put_be16(t + 16, raw_tcp_csum(t, tot));
+	return raw_send(&e->raw, buf, tot, &dst);
 }
 
 /* A data segment [off, off + len) of k, with the options agreed. */
@@ -563,110 +341,9 @@ static int send_data(struct env *e, struct sconn *k, int off, int len, int ver,
 			k->a + 1 + off, o, ol, off, len, ver);
 }
 
-/* A segment from B to A's port sport? */
-static bool parse_seg(const uint8_t *b, int n, uint16_t sport, struct rseg *s)
-{
-	const struct iphdr *ip = (const struct iphdr *)b;
-	const uint8_t *t, *o;
-	int ihl, tot, doff, ol;
-	struct in_addr src;
-
-	if (n < 20 || ip->version != 4 || ip->protocol != IPPROTO_TCP)
-		return false;
-	ihl = ip->ihl * 4;
-	tot = ntohs(ip->tot_len);
-	if (tot > n)
-		tot = n;
-	if (tot < ihl + 20)
-		return false;
-	inet_pton(AF_INET, B_ADDR, &src);
-	if (ip->saddr != src.s_addr)
-		return false;
-	t = b + ihl;
-	if ((t[2] << 8 | t[3]) != sport)
-		return false;
-	memset(s, 0, sizeof(*s));
-	s->seq = get_be32(t + 4);
-	s->ack = get_be32(t + 8);
-	doff = (t[12] >> 4) * 4;
-	s->flags = t[13];
-	s->win = t[14] << 8 | t[15];
-	s->len = tot - ihl - doff;
-	o = t + 20;
-	ol = doff - 20;
-	while (ol > 0 && o + ol <= b + tot) {
-		int kind = o[0], l;
-
-		if (kind == 0)
-			break;
-		if (kind == 1) {
-			o++;
-			ol--;
-			continue;
-		}
-		l = ol > 1 ? o[1] : 0;
-		if (l < 2 || l > ol)
-			break;
-		if (kind == 8 && l == 10) {
-			s->ts = true;
-			s->tsval = get_be32(o + 2);
-		} else if (kind == 5) {
-			for (int i = 2; i + 8 <= l && s->nsack < 4; i += 8) {
-				s->sack[s->nsack][0] = get_be32(o + i);
-				s->sack[s->nsack][1] = get_be32(o + i + 4);
-				s->nsack++;
-			}
-		}
-		o += l;
-		ol -= l;
-	}
-	return true;
-}
-
-/* The receiver's segments to sport: wait up to first_ms for one, then up
- * to quiet_ms after each.  Returns how many (at most max).
- */
-static int collect(struct env *e, uint16_t sport, int first_ms, int quiet_ms,
-		   struct rseg *out, int max)
-{
-	long end = now_ms() + first_ms;
-	int n = 0;
-
-	for (;;) {
-		struct pollfd p = { .fd = e->rx, .events = POLLIN };
-		long left = end - now_ms();
-		uint8_t b[2048];
-		ssize_t r;
-
-		if (left <= 0)
-			break;
-		if (poll(&p, 1, left) <= 0)
-			continue;
-		while ((r = recv(e->rx, b, sizeof(b), 0)) > 0) {
-			struct rseg s;
-
-			if (!parse_seg(b, r, sport, &s))
-				continue;
-			if (n < max)
-				out[n] = s;
-			n++;
-			end = now_ms() + quiet_ms;
-		}
-	}
-	return n < max ? n : max;
-}
-
-static void drain(struct env *e)
-{
-	uint8_t b[2048];
-
-	while (recv(e->rx, b, sizeof(b), 0) > 0)
-		;
-}
-
 /* The answers as text, sequence numbers as data offsets. */
 static void fmt_segs(char *buf, size_t len, const struct sconn *k,
-		     const struct rseg *s, int n)
+		     const struct raw_seg *s, int n)
 {
 	static const char *const names[] = {
 		"FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR",
@@ -706,25 +383,6 @@ static void fmt_segs(char *buf, size_t len, const struct sconn *k,
 	}
 }
 
-/* The receiver's accepted socket within ms: fd or -errno. */
-static int accept_wait(int l, int ms)
-{
-	struct pollfd p = { .fd = l, .events = POLLIN };
-	int s;
-
-	poll(&p, 1, ms);
-	s = accept4(l, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
-	return s < 0 ? -errno : s;
-}
-
-static void close_reset(int s)
-{
-	struct linger lg = { 1, 0 };
-
-	setsockopt(s, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	close(s);
-}
-
 /*
  * The handshake by hand: SYN (MSS 1460, then SACK-permitted and
  * timestamps as opts asks), the SYN-ACK, the ACK, accept().  0, or -1
@@ -734,7 +392,7 @@ static int handshake(struct env *e, int l, struct sconn *k, int opts,
 		     char *why, size_t wlen)
 {
 	uint8_t o[20];
-	struct rseg s[4];
+	struct raw_seg s[4];
 	int ol = 0, n;
 
 	o[ol++] = 2;
@@ -756,12 +414,12 @@ static int handshake(struct env *e, int l, struct sconn *k, int opts,
 		put_be32(o + ol + 4, 0);
 		ol += 8;
 	}
-	drain(e);
+	raw_drain(&e->raw);
 	if (send_seg(e, k, F_SYN, k->a, o, ol, 0, 0, 0)) {
 		snprintf(why, wlen, "send SYN: %s", errname(errno));
 		return -1;
 	}
-	n = collect(e, k->sport, 1500, 0, s, 4);
+	n = raw_collect(&e->raw, k->sport, 1500, 0, s, 4);
 	if (n < 1 || s[0].flags != (F_SYN | F_ACK) || s[0].ack != k->a + 1) {
 		snprintf(why, wlen, "no SYN-ACK");
 		return -1;
@@ -777,7 +435,7 @@ static int handshake(struct env *e, int l, struct sconn *k, int opts,
 		snprintf(why, wlen, "send ACK: %s", errname(errno));
 		return -1;
 	}
-	k->s = accept_wait(l, 1000);
+	k->s = raw_accept_wait(l, 1000);
 	if (k->s < 0) {
 		snprintf(why, wlen, "accept: %s", errname(-k->s));
 		return -1;
@@ -861,8 +519,10 @@ struct ctrs {
 	long v[NCTR];
 };
 
-static void ctr_add(struct ctrs *c, const char *name, long val)
+static void ctr_add(void *arg, const char *name, long val)
 {
+	struct ctrs *c = arg;
+
 	for (unsigned int i = 0; i < NCTR; i++)
 		if (!strcmp(name, ctr_names[i]))
 			c->v[i] += val;
@@ -870,37 +530,9 @@ static void ctr_add(struct ctrs *c, const char *name, long val)
 
 static void ctr_read(struct ctrs *c)
 {
-	char names[4096], vals[4096], line[256], name[128];
-	long val;
-	FILE *f;
-
 	memset(c, 0, sizeof(*c));
-	f = fopen("/proc/net/netstat", "re");
-	while (f && fgets(names, sizeof(names), f)) {
-		char *sn, *sv, *n, *v;
-
-		if (strncmp(names, "TcpExt:", 7))
-			continue;
-		if (!fgets(vals, sizeof(vals), f))
-			break;
-		n = strtok_r(names + 7, " \n", &sn);
-		v = strtok_r(vals + 7, " \n", &sv);
-		while (n && v) {
-			ctr_add(c, n, strtol(v, NULL, 10));
-			n = strtok_r(NULL, " \n", &sn);
-			v = strtok_r(NULL, " \n", &sv);
-		}
-		break;
-	}
-	if (f)
-		fclose(f);
-	f = fopen("/proc/net/xtcp_stat", "re");
-	if (!f)
-		return;
-	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%127s %ld", name, &val) == 2)
-			ctr_add(c, name, val);
-	fclose(f);
+	raw_ctr_pairs("/proc/net/netstat", "TcpExt:", ctr_add, c);
+	raw_ctr_lines("/proc/net/xtcp_stat", ctr_add, c);
 }
 
 static void ctr_delta(const struct ctrs *b, const struct ctrs *a,
@@ -959,7 +591,7 @@ static void run_case(struct env *e, const struct ocase *c, int i)
 		.a = 0x20000000u + 0x00100000u * i + 0x1234,
 	};
 	struct ctrs c0, c1;
-	struct rseg g[8];
+	struct raw_seg g[8];
 	uint8_t data[4096];
 	size_t got = 0;
 	char why[TXT];
@@ -974,9 +606,9 @@ static void run_case(struct env *e, const struct ocase *c, int i)
 	for (int j = 0; j < OFO_STEPS && (c->s[j].len || c->s[j].fin); j++) {
 		const struct seg *s = &c->s[j];
 
-		drain(e);
+		raw_drain(&e->raw);
 		send_data(e, &k, s->off, s->len, s->ver, s->fin);
-		n = collect(e, k.sport, ANSWER_MS, QUIET_MS, g, 8);
+		n = raw_collect(&e->raw, k.sport, ANSWER_MS, QUIET_MS, g, 8);
 		fmt_segs(r->ans[j], sizeof(r->ans[j]), &k, g, n);
 		r->nans = j + 1;
 	}
@@ -1020,14 +652,14 @@ static int refill(struct env *e, struct sconn *k, int to, int seglen,
 		  uint8_t *buf, size_t cap, size_t *got, int *rounds)
 {
 	int acked = (int)*got;	/* what was read was ACKed before */
-	struct rseg g[16];
+	struct raw_seg g[16];
 
 	for (*rounds = 0; acked < to && *rounds < 400; (*rounds)++) {
 		int len = to - acked < seglen ? to - acked : seglen, n;
 
-		drain(e);
+		raw_drain(&e->raw);
 		send_data(e, k, acked, len, 0, false);
-		n = collect(e, k->sport, ANSWER_MS, 20, g, 16);
+		n = raw_collect(&e->raw, k->sport, ANSWER_MS, 20, g, 16);
 		for (int i = 0; i < n; i++) {
 			int a = (int)(g[i].ack - k->a - 1);
 
@@ -1055,7 +687,7 @@ static void grp_flood(struct env *e)
 	int win, nseg = 0, end, acked, rounds;
 	struct ctrs c0, c1;
 	size_t got = 0;
-	struct rseg g[4];
+	struct raw_seg g[4];
 	char why[TXT], tmp[TXT];
 
 	if (handshake(e, e->lf, &k, O_SACK | O_TS, why, sizeof(why))) {
@@ -1063,9 +695,9 @@ static void grp_flood(struct env *e)
 		return;
 	}
 	/* the window of the SYN-ACK's ACK: send one byte at 0, read it */
-	drain(e);
+	raw_drain(&e->raw);
 	send_data(e, &k, 0, 1, 0, false);
-	if (collect(e, k.sport, ANSWER_MS, QUIET_MS, g, 4) < 1) {
+	if (raw_collect(&e->raw, k.sport, ANSWER_MS, QUIET_MS, g, 4) < 1) {
 		snprintf(r->read, sizeof(r->read), "no ACK of the first byte");
 		close_reset(k.s);
 		return;
@@ -1080,13 +712,13 @@ static void grp_flood(struct env *e)
 	for (int off = 100; nseg < FLOOD_OFO; off += 200) {
 		send_data(e, &k, off, 100, 0, false);
 		if (++nseg % 20 == 0) {
-			drain(e);
+			raw_drain(&e->raw);
 			sleep_ms(2);
 		}
 	}
 	end = 100 + 200 * nseg;
 	sleep_ms(200);
-	drain(e);
+	raw_drain(&e->raw);
 	ctr_read(&c1);
 	if (meminfo(k.s, &rmem, &rcvbuf)) {
 		rmem_max = rmem;
@@ -1119,12 +751,12 @@ static void grp_flood(struct env *e)
 	for (int off = end; nseg < FLOOD_INORDER; off += 100) {
 		send_data(e, &k, off, 100, 0, false);
 		if (++nseg % 20 == 0) {
-			drain(e);
+			raw_drain(&e->raw);
 			sleep_ms(2);
 		}
 	}
 	sleep_ms(200);
-	drain(e);
+	raw_drain(&e->raw);
 	ctr_read(&c1);
 	rmem_max = 0;
 	if (meminfo(k.s, &rmem, &rcvbuf))
