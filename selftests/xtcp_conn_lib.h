@@ -536,11 +536,13 @@ out:
 
 /*
  * Send len bytes of data while reading the echo into back; then
- * shutdown(SHUT_WR) and read until EOF.  Returns bytes received, or
- * -errno (-ETIMEDOUT when nothing moves for 20 s).
+ * shutdown(SHUT_WR) and read until EOF.  Once mark bytes are sent (mark
+ * >= 0), call at(arg) once.  Returns bytes received, or -errno
+ * (-ETIMEDOUT when nothing moves for 20 s).
  */
-static inline long echo_pump(int fd, const uint8_t *data, long len, uint8_t *back,
-		      long cap, long *sent)
+static inline long echo_pump_at(int fd, const uint8_t *data, long len,
+				uint8_t *back, long cap, long *sent, long mark,
+				void (*at)(void *), void *arg)
 {
 	long got = 0;
 	bool shut = false;
@@ -551,6 +553,10 @@ static inline long echo_pump(int fd, const uint8_t *data, long len, uint8_t *bac
 		struct pollfd p = { .fd = fd, .events = POLLIN };
 		ssize_t r;
 
+		if (mark >= 0 && *sent >= mark) {
+			at(arg);
+			mark = -1;
+		}
 		if (*sent == len && !shut) {
 			if (shutdown(fd, SHUT_WR))
 				return -errno;
@@ -559,6 +565,8 @@ static inline long echo_pump(int fd, const uint8_t *data, long len, uint8_t *bac
 		if (*sent < len)
 			p.events |= POLLOUT;
 		r = poll(&p, 1, 20000);
+		if (r < 0 && errno == EINTR)
+			continue;
 		if (r == 0)
 			return -ETIMEDOUT;
 		if (r < 0)
@@ -584,6 +592,12 @@ static inline long echo_pump(int fd, const uint8_t *data, long len, uint8_t *bac
 				return got;
 		}
 	}
+}
+
+static inline long echo_pump(int fd, const uint8_t *data, long len,
+			     uint8_t *back, long cap, long *sent)
+{
+	return echo_pump_at(fd, data, len, back, cap, sent, -1, NULL, NULL);
 }
 
 static inline void scen_echo(struct trace *t, int fam, long arg)

@@ -434,63 +434,9 @@ static void lower_mtu(struct nets *n)
 		      "ip route replace 10.0.1.0/24 dev ra proto kernel scope link src 10.0.1.2 mtu 1280");
 }
 
-/*
- * echo_pump() of xtcp_conn_lib.h, lowering the router's MTU once @mark
- * bytes are sent.
- */
-static long pump(int fd, const uint8_t *data, long len, uint8_t *back,
-		 long cap, long *sent, long mark, struct nets *n)
+static void lower_mtu_at(void *n)
 {
-	bool shut = false;
-	long got = 0;
-
-	*sent = 0;
-	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
-	for (;;) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		ssize_t r;
-
-		if (*sent >= mark && mark >= 0) {
-			lower_mtu(n);
-			mark = -1;
-		}
-		if (*sent == len && !shut) {
-			if (shutdown(fd, SHUT_WR))
-				return -errno;
-			shut = true;
-		}
-		if (*sent < len)
-			p.events |= POLLOUT;
-		r = poll(&p, 1, 20000);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r == 0)
-			return -ETIMEDOUT;
-		if (r < 0)
-			return -errno;
-		if (p.revents & POLLOUT) {
-			long k = len - *sent > 65536 ? 65536 : len - *sent;
-
-			r = send(fd, data + *sent, k, MSG_NOSIGNAL);
-			if (r < 0 && errno != EAGAIN)
-				return -errno;
-			if (r > 0)
-				*sent += r;
-		}
-		if (p.revents & (POLLIN | POLLERR | POLLHUP)) {
-			long k = cap - got > 65536 ? 65536 : cap - got;
-
-			r = recv(fd, back + got, k, 0);
-			if (r < 0 && errno != EAGAIN)
-				return -errno;
-			if (r == 0)
-				return got;
-			if (r > 0)
-				got += r;
-			if (got == cap)
-				return got;
-		}
-	}
+	lower_mtu(n);
 }
 
 static void scen_pmtu(struct trace *t, int fam, long arg)
@@ -519,8 +465,8 @@ static void scen_pmtu(struct trace *t, int fam, long arg)
 		goto out;
 	}
 	T_VAL(t, getint(c, IPPROTO_IP, IP_MTU), "client IP_MTU before");
-	got = pump(c, data, PMTU_BYTES, back, PMTU_BYTES + 65536, &sent,
-		   PMTU_MARK, &n);
+	got = echo_pump_at(c, data, PMTU_BYTES, back, PMTU_BYTES + 65536,
+			   &sent, PMTU_MARK, lower_mtu_at, &n);
 	T_VAL(t, n.rc, "router: routes with MTU 1280");
 	T_VAL(t, got < 0 ? got : 0, "client: -errno of the transfer");
 	T_VAL(t, sent, "client: bytes sent");
