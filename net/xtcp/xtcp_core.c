@@ -290,7 +290,6 @@ out:
 	sock_put(sk);
 }
 
-/* The twin of tcp_disconnect(): back to a fresh, unconnected socket. */
 /* The twin of tcp_disconnect(): abort, back to a fresh socket. */
 int xtcp_disconnect(struct sock *sk, int flags)
 {

@@ -553,19 +553,31 @@ static bool xtcp_v4_add_backlog(struct sock *sk, struct sk_buff *skb)
 	return false;
 }
 
-/* Process a segment on a full sock: locked, or queued to the backlog. */
-static void xtcp_v4_rcv_sk(struct sock *sk, struct sk_buff *skb)
+/*
+ * Process a segment on a full sock: locked, or queued to the backlog.
+ * Returns false, @skb untouched, when @sk left the established hash
+ * between the lookup and the lock (close() on another CPU moved it to
+ * time-wait): the caller looks the 4-tuple up again, and the segment
+ * (often the peer's FIN) reaches the time-wait sock.  6.1 drops it
+ * there, and the connection waits for the peer's retransmission.
+ */
+static bool xtcp_v4_rcv_sk(struct sock *sk, struct sk_buff *skb)
 {
 	if (sk_filter(sk, skb)) {
 		kfree_skb(skb);
-		return;
+		return true;
 	}
 	bh_lock_sock_nested(sk);
+	if (unlikely(sk->sk_state == TCP_CLOSE && sk_unhashed(sk))) {
+		bh_unlock_sock(sk);
+		return false;
+	}
 	if (!sock_owned_by_user(sk))
 		xtcp_v4_do_rcv(sk, skb);
 	else if (xtcp_v4_add_backlog(sk, skb))
 		kfree_skb(skb);
 	bh_unlock_sock(sk);
+	return true;
 }
 
 /* The twin of tcp_v4_rcv(), from its prelude on: the segment is XTCP's.
@@ -576,6 +588,7 @@ static void xtcp_v4_rcv(struct net *net, struct sk_buff *skb, struct sock *sk,
 {
 	const struct iphdr *iph;
 	const struct tcphdr *th;
+	bool relooked = false;
 	struct sock *nsk;
 
 	/* counted as tcp_v4_rcv() counts: InSegs once a header is there,
@@ -651,7 +664,22 @@ process:
 		goto discard;
 	}
 
-	xtcp_v4_rcv_sk(sk, skb);
+	if (!xtcp_v4_rcv_sk(sk, skb)) {
+		/* @sk went to time-wait meanwhile: once more, to find it */
+		if (refcounted)
+			sock_put(sk);
+		refcounted = false;
+		if (relooked)
+			goto discard;
+		relooked = true;
+		sk = xtcp_lookup_established(net, iph->saddr, th->source,
+					     iph->daddr, th->dest,
+					     inet_iif(skb), inet_sdif(skb));
+		if (!sk)
+			goto discard;
+		refcounted = true;
+		goto process;
+	}
 	if (refcounted)
 		sock_put(sk);
 	return;
