@@ -2337,8 +2337,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONDATA);
 			return 1;
 		}
-		/*
-		 * An orphan waits for the peer's FIN as a time-wait sock,
+		/* An orphan waits for the peer's FIN as a time-wait sock,
 		 * but not yet when this segment carries the FIN (xtcp_fin()
 		 * takes it below) or close() still owns the sock: the FIN
 		 * may wait behind this ACK in the backlog, and close() does

@@ -553,8 +553,7 @@ static bool xtcp_v4_add_backlog(struct sock *sk, struct sk_buff *skb)
 	return false;
 }
 
-/*
- * Process a segment on a full sock: locked, or queued to the backlog.
+/* Process a segment on a full sock: locked, or queued to the backlog.
  * Returns false, @skb untouched, when @sk left the established hash
  * between the lookup and the lock (close() on another CPU moved it to
  * time-wait): the caller looks the 4-tuple up again, and the segment
