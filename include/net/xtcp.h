@@ -127,6 +127,24 @@ struct xtcp_sock {
 	struct tcp_sack_block	selective_acks[4];
 	u8	num_sacks;	/* selective_acks in use */
 	u8	dsack : 1;
+	/* Receive buffer autotuning (dynamic right-sizing), the twins of
+	 * tcp_sock's rcv_rtt_est and rcvq_space: the receiver's RTT
+	 * estimate (usecs << 3, 0: none yet), taken once a window (@seq,
+	 * from @time) or from the TSecr of full segments, and what the
+	 * reader took in the last RTT (@space bytes, from @seq at @time).
+	 * Times are tcp_clock_us().
+	 */
+	struct {
+		u32	rtt_us;
+		u32	seq;
+		u64	time;
+	} rcv_rtt_est;
+	struct {
+		u32	space;
+		u32	seq;
+		u64	time;
+	} rcvq_space;
+	u32	rcv_rtt_last_tsecr;
 
 	/* send side */
 	u32	snd_una;	/* first byte we want an ack for */
@@ -457,6 +475,7 @@ struct xtcp_sysctl {
 	u8	timestamps;
 	u8	window_scaling;
 	u8	dsack;
+	u8	moderate_rcvbuf;
 	/* the algorithm new sockets take (net.xtcp.congestion_control):
 	 * never NULL, never unregistered while the module is loaded
 	 */
@@ -622,6 +641,14 @@ static inline u32 xtcp_ts_now(void)
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
 }
 
+/* The twin of tcp_win_from_space() at tcp_adv_win_scale 1: half of the
+ * buffer is window, the other half pays for skb overhead.
+ */
+static inline int xtcp_win_from_space(int space)
+{
+	return space - (space >> 1);
+}
+
 static inline u32 xtcp_receive_window(const struct xtcp_sock *xsk)
 {
 	s32 win = xsk->rcv_wup + xsk->rcv_wnd - xsk->rcv_nxt;
@@ -785,6 +812,7 @@ void xtcp_reset(struct sock *sk);
 void xtcp_done(struct sock *sk);
 void xtcp_done_with_error(struct sock *sk, int err);
 void xtcp_init_buffer_space(struct sock *sk);
+void xtcp_rcv_space_adjust(struct sock *sk);
 void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
 bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   int mib_idx, u32 *last_oow_ack_time);

@@ -63,6 +63,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_BOOL(timestamps),
 	XTCP_SYSCTL_BOOL(window_scaling),
 	XTCP_SYSCTL_BOOL(dsack),
+	XTCP_SYSCTL_BOOL(moderate_rcvbuf),
 	/* a name: ENOENT for one no algorithm has, as 6.1's */
 	XTCP_SYSCTL_ENTRY(congestion_control, XTCP_CA_NAME_MAX,
 			  xtcp_proc_congestion_control, NULL, NULL),
@@ -94,6 +95,7 @@ static void xtcp_sysctl_defaults(struct xtcp_sysctl *sc)
 	sc->timestamps = 1;
 	sc->window_scaling = 1;
 	sc->dsack = 1;
+	sc->moderate_rcvbuf = 1;
 }
 
 static int xtcp_sysctl_net_init(struct xtcp_net *xn)

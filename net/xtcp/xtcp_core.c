@@ -635,6 +635,7 @@ found_ok_skb:
 		WRITE_ONCE(*seq, *seq + used);
 		copied += used;
 		len -= used;
+		xtcp_rcv_space_adjust(sk);
 		if (!(flags & MSG_PEEK) && used + offset >= skb->len) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			__kfree_skb(skb);
@@ -1092,7 +1093,8 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rttvar = xsk->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = xsk->snd_ssthresh;
 	info->tcpi_advmss = xsk->advmss;
-	info->tcpi_rcv_space = xsk->rcv_wnd;
+	info->tcpi_rcv_space = xsk->rcvq_space.space;
+	info->tcpi_rcv_rtt = xsk->rcv_rtt_est.rtt_us >> 3;
 	info->tcpi_total_retrans = xsk->total_retrans;
 	info->tcpi_segs_out = xsk->segs_out;
 	info->tcpi_segs_in = xsk->segs_in;
