@@ -275,8 +275,8 @@ adjudge_to_death:
 		xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));
 		goto out;
 	}
-	/* tcp_check_oom(): too many orphans, this one is reset now */
-	if (sk->sk_state != TCP_CLOSE && xtcp_too_many_orphans(0)) {
+	/* too many orphans, or no memory left: this one is reset now */
+	if (sk->sk_state != TCP_CLOSE && xtcp_check_oom(sk, 0)) {
 		xtcp_set_state(sk, TCP_CLOSE);
 		xtcp_send_active_reset(sk, GFP_ATOMIC);
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONMEMORY);
@@ -350,7 +350,7 @@ void xtcp_write_queue_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL) {
-		sk_wmem_queued_add(sk, -skb->truesize);
+		xtcp_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
 	}
 	xtcp_sk(sk)->send_head = NULL;
@@ -366,6 +366,51 @@ void xtcp_destroy_sock(struct sock *sk)
 	xtcp_ofo_purge(sk);
 	if (xtcp_sk(sk)->bind_hash)
 		xtcp_inet_put_port(sk);
+	sk_sockets_allocated_dec(sk);
+}
+
+/* The twin of sk_forced_mem_schedule(): make sk_forward_alloc cover
+ * @size bytes (of @kind, SK_MEM_SEND or SK_MEM_RECV) even past the
+ * protocol's limits, for what must be queued
+ * (the first skb of a write queue, split and control skbs, the first
+ * skb of an empty receive queue).  The pages are taken through
+ * __sk_mem_schedule() when the limits allow, which also charges a
+ * memory cgroup; past them, only a sock without one is forced (6.1
+ * forces the cgroup too, with a function it does not export): one with
+ * a cgroup runs a deficit in sk_forward_alloc, made up as its skbs go.
+ */
+void xtcp_forced_mem_schedule(struct sock *sk, int size, int kind)
+{
+	int delta = size - sk->sk_forward_alloc;
+	int amt;
+
+	if (delta <= 0 || !sk_has_account(sk))
+		return;
+	if (__sk_mem_schedule(sk, delta, kind))
+		return;
+	if (mem_cgroup_sockets_enabled && sk->sk_memcg)
+		return;
+	amt = sk_mem_pages(delta);
+	sk->sk_forward_alloc += amt << PAGE_SHIFT;
+	/* straight to the total (sk_memory_allocated_add() reads a
+	 * sysctl 6.1 does not export)
+	 */
+	atomic_long_add(amt, sk->sk_prot->memory_allocated);
+}
+
+/* The twin of tcp_check_oom(): too many orphans, or the protocol is
+ * out of memory (net.xtcp.mem's hard limit).
+ */
+bool xtcp_check_oom(struct sock *sk, int shift)
+{
+	bool too_many_orphans = xtcp_too_many_orphans(shift);
+	bool out_of_memory = xtcp_out_of_memory(sk);
+
+	if (too_many_orphans)
+		net_info_ratelimited("xtcp: too many orphaned sockets\n");
+	if (out_of_memory)
+		net_info_ratelimited("xtcp: out of memory -- consider tuning net.xtcp.mem\n");
+	return too_many_orphans || out_of_memory;
 }
 
 /* The twin of tcp_poll(), for the states the socket can be in. */
@@ -427,6 +472,25 @@ static int xtcp_size_goal(const struct sock *sk)
 		     SKB_WITH_OVERHEAD(16384) - MAX_HEADER - 128);
 }
 
+/* The twin of tcp_stream_alloc_skb()'s memory check: may the new @skb
+ * be charged to the protocol's memory?  The first skb of an empty write
+ * queue always may (forced), as nothing queued would free memory for
+ * it; else, when there is none, the protocol enters memory pressure and
+ * the send buffer shrinks (sk_stream_moderate_sndbuf()).
+ */
+static bool xtcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	if (skb_queue_empty(&sk->sk_write_queue)) {
+		xtcp_forced_mem_schedule(sk, skb->truesize, SK_MEM_SEND);
+		return true;
+	}
+	if (sk_wmem_schedule(sk, skb->truesize))
+		return true;
+	sk->sk_prot->enter_memory_pressure(sk);
+	sk_stream_moderate_sndbuf(sk);
+	return false;
+}
+
 /* The twin of tcp_sendmsg_locked(): copy into MSS-sized skbs at the tail
  * of the write queue, and send what the windows allow.
  */
@@ -468,10 +532,12 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 				goto wait_for_space;
 			skb = alloc_skb_fclone(size_goal + MAX_HEADER + 128,
 					       sk->sk_allocation);
-			if (!skb)
+			if (!skb || !xtcp_wmem_schedule(sk, skb)) {
+				kfree_skb(skb);
 				goto wait_for_space;
+			}
 			skb_reserve(skb, MAX_HEADER + 128);
-			sk_wmem_queued_add(sk, skb->truesize);
+			xtcp_wmem_queued_add(sk, skb->truesize);
 			XTCP_SKB_CB(skb)->seq = xsk->write_seq;
 			XTCP_SKB_CB(skb)->end_seq = xsk->write_seq;
 			XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
@@ -1177,5 +1243,7 @@ int xtcp_init_sock(struct sock *sk)
 	/* net.ipv4.tcp_wmem and tcp_rmem are shared with stock TCP. */
 	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(net->ipv4.sysctl_tcp_wmem[1]));
 	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(net->ipv4.sysctl_tcp_rmem[1]));
+	/* children are counted by sk_clone_lock() */
+	sk_sockets_allocated_inc(sk);
 	return 0;
 }

@@ -1049,7 +1049,7 @@ static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
 		flag |= tcb->tcp_flags & TCPHDR_SYN ? XTCP_FLAG_SYN_ACKED :
 						      XTCP_FLAG_DATA_ACKED;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
+		xtcp_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
 	}
 	/* the head is one the peer SACKed but does not ack: reneging */
@@ -1090,7 +1090,8 @@ static void xtcp_cong_control(struct sock *sk, u32 ack, u32 acked_sacked,
 
 /* The twin of tcp_sndbuf_expand(), from tcp_new_space(): as cwnd grows,
  * the send buffer holds twice cwnd's worth of skbs (CUBIC's 1.7 rounded
- * up), unless the user set SO_SNDBUF.
+ * up), unless the user set SO_SNDBUF or the protocol is short of memory
+ * (tcp_should_expand_sndbuf()).
  */
 static void xtcp_sndbuf_expand(struct sock *sk)
 {
@@ -1098,6 +1099,8 @@ static void xtcp_sndbuf_expand(struct sock *sk)
 	int per_mss, sndmem;
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK ||
+	    xtcp_under_memory_pressure(sk) ||
+	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0) ||
 	    xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd)
 		return;
 	per_mss = roundup_pow_of_two(SKB_TRUESIZE(min_t(int, xsk->mss_cache,
@@ -1230,11 +1233,11 @@ static bool xtcp_fin_acked(const struct sock *sk)
  * D-SACK blocks our ACKs carry, and the receive memory bounds.  All of
  * it runs under the socket lock, with the segment's TCP header pulled.
  *
- * Memory: every queued skb is charged to sk_rmem_alloc by
- * skb_set_owner_r().  xtcp_prot has no memory_allocated or sysctl_mem,
- * so sk_rmem_schedule() always grants and sk_mem_charge() does nothing:
- * the bound is sk_rcvbuf alone, checked as tcp_try_rmem_schedule()
- * checks it.
+ * Memory: every queued skb is charged to sk_rmem_alloc and to the
+ * protocol's memory (net.xtcp.mem) by skb_set_owner_r(), after
+ * sk_rmem_schedule() took the pages for it: the bounds are sk_rcvbuf
+ * and the protocol's limits, checked as tcp_try_rmem_schedule() checks
+ * them.
  */
 
 #define XTCP_MAX_QUICKACKS	16	/* TCP_MAX_QUICKACKS */
@@ -1706,19 +1709,42 @@ static bool xtcp_prune_ofo_queue(struct sock *sk)
 	return true;
 }
 
-/* The twin of tcp_prune_queue(): the sock is over its receive buffer.
- * Collapse the queues first, then drop out-of-order data.  Returns -1
- * when even that did not bring it within the buffer: the caller drops
- * the segment (the sender will send it again).  Unlike 6.1's
- * tcp_clamp_window(), the buffer is never grown here: XTCP has no
- * tcp_mem-like global limit to stop that.
+/* The twin of tcp_clamp_window(): the queues outgrew the receive
+ * buffer (the sender sent more than the window, or skbs cost more than
+ * the window counts).  Grow the buffer to what they hold, within
+ * net.ipv4.tcp_rmem[2], unless the user set it or the protocol is short
+ * of memory; and stop quick ACKs.
+ */
+static void xtcp_clamp_window(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+	int rmem2 = READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]);
+
+	inet_csk(sk)->icsk_ack.quick = 0;
+	if (sk->sk_rcvbuf < rmem2 &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !xtcp_under_memory_pressure(sk) &&
+	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
+		WRITE_ONCE(sk->sk_rcvbuf,
+			   min(atomic_read(&sk->sk_rmem_alloc), rmem2));
+}
+
+/* The twin of tcp_prune_queue(): the sock is over its receive buffer,
+ * or the protocol has no memory for more.  Grow the buffer if it may
+ * (xtcp_clamp_window()); else collapse the queues, then drop
+ * out-of-order data.  Returns -1 when even that did not bring it within
+ * the buffer: the caller drops the segment (the sender will send it
+ * again).
  */
 static int xtcp_prune_queue(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	int rcvbuf;
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNECALLED);
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+		xtcp_clamp_window(sk);
+	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
 		return 0;
 
@@ -1727,6 +1753,7 @@ static int xtcp_prune_queue(struct sock *sk)
 		xtcp_collapse(sk, &sk->sk_receive_queue, NULL,
 			      skb_peek(&sk->sk_receive_queue), NULL,
 			      xsk->copied_seq, xsk->rcv_nxt);
+	sk_mem_reclaim(sk);
 	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
 		return 0;
 
@@ -2100,8 +2127,10 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		}
 queue_and_out:
 		/* an empty receive queue always takes it */
-		if (!skb_queue_empty(&sk->sk_receive_queue) &&
-		    xtcp_try_rmem_schedule(sk, skb, skb->truesize)) {
+		if (skb_queue_empty(&sk->sk_receive_queue)) {
+			xtcp_forced_mem_schedule(sk, skb->truesize,
+						 SK_MEM_RECV);
+		} else if (xtcp_try_rmem_schedule(sk, skb, skb->truesize)) {
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVQDROP);
 			if (!sock_flag(sk, SOCK_DEAD))
 				sk->sk_data_ready(sk);
