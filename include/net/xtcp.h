@@ -629,6 +629,11 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len);
+int xtcp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor);
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags);
 int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
 int xtcp_set_rcvlowat(struct sock *sk, int val);
 bool xtcp_stream_memory_free(const struct sock *sk, int wake);

@@ -436,7 +436,10 @@ static const struct proto_ops xtcp_stream_ops = {
 	.sendmsg	= xtcp_sock_sendmsg,
 	.recvmsg	= xtcp_sock_recvmsg,
 	.mmap		= sock_no_mmap,
+	/* sendfile() and splice() to the socket copy the pages */
 	.sendpage	= sock_no_sendpage,
+	.splice_read	= xtcp_splice_read,
+	.read_sock	= xtcp_read_sock,
 	.set_rcvlowat	= xtcp_set_rcvlowat,
 };
 

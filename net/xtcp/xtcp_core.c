@@ -726,6 +726,167 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	return ret;
 }
 
+/* The twin of tcp_recv_skb(): the skb of the receive queue that holds
+ * sequence @seq, at *@off in it; the skbs before it, all read, are
+ * freed on the way.  NULL when the queue holds nothing from @seq on.
+ */
+static struct sk_buff *xtcp_recv_skb(struct sock *sk, u32 seq, u32 *off)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_receive_queue)) != NULL) {
+		u32 offset = seq - XTCP_SKB_CB(skb)->seq;
+
+		if (offset < skb->len) {
+			*off = offset;
+			return skb;
+		}
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		__kfree_skb(skb);
+	}
+	return NULL;
+}
+
+/* The twin of tcp_read_sock(): hand in-order data to @recv_actor, skb
+ * by skb, from copied_seq on, until it takes less than offered or
+ * @desc->count runs out; what it took is read.  Under the socket lock
+ * (the actor may not drop it); never waits.  Returns the bytes taken,
+ * or the actor's error when it took none.
+ */
+int xtcp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 seq = xsk->copied_seq;
+	struct sk_buff *skb;
+	int copied = 0;
+	u32 offset;
+
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	while ((skb = xtcp_recv_skb(sk, seq, &offset)) != NULL) {
+		size_t len = skb->len - offset;
+		int used;
+
+		used = recv_actor(desc, skb, offset, len);
+		if (used <= 0) {
+			if (!copied)
+				copied = used;
+			break;
+		}
+		if (WARN_ON_ONCE(used > len))
+			used = len;
+		seq += used;
+		copied += used;
+		WRITE_ONCE(xsk->copied_seq, seq);
+		if (!desc->count)
+			break;
+	}
+	/* free what was read up to the end */
+	xtcp_recv_skb(sk, seq, &offset);
+	xtcp_rcv_space_adjust(sk);
+	if (copied > 0)
+		xtcp_cleanup_rbuf(sk, copied);
+	return copied;
+}
+
+/* The read actor of xtcp_splice_read(): @skb's bytes to the pipe. */
+struct xtcp_splice_state {
+	struct pipe_inode_info	*pipe;
+	size_t			len;
+	unsigned int		flags;
+};
+
+static int xtcp_splice_data_recv(read_descriptor_t *desc, struct sk_buff *skb,
+				 unsigned int offset, size_t len)
+{
+	struct xtcp_splice_state *tss = desc->arg.data;
+	int ret;
+
+	ret = skb_splice_bits(skb, skb->sk, offset, tss->pipe,
+			      min(desc->count, len), tss->flags);
+	if (ret > 0)
+		desc->count -= ret;
+	return ret;
+}
+
+/* The twin of tcp_splice_read(): splice(2) from the socket to a pipe, up
+ * to @len bytes, waiting (unless non-blocking) until some data came;
+ * 0 at the end of the stream.  Linear data is copied into the sock's
+ * page fragment (skb_splice_bits()), paged data is passed by reference.
+ */
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags)
+{
+	struct xtcp_splice_state tss = {
+		.pipe	= pipe,
+		.len	= len,
+		.flags	= flags,
+	};
+	struct sock *sk = sock->sk;
+	ssize_t spliced = 0;
+	long timeo;
+	int ret = 0;
+
+	sock_rps_record_flow(sk);
+	if (unlikely(*ppos))
+		return -ESPIPE;	/* a socket has no offset */
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, sock->file->f_flags & O_NONBLOCK);
+	while (tss.len) {
+		read_descriptor_t desc = {
+			.arg.data	= &tss,
+			.count		= tss.len,
+		};
+
+		ret = xtcp_read_sock(sk, &desc, xtcp_splice_data_recv);
+		if (ret < 0)
+			break;
+		if (!ret) {
+			if (spliced || sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				ret = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				ret = -ENOTCONN;	/* never connected */
+				break;
+			}
+			if (!timeo) {
+				ret = -EAGAIN;
+				break;
+			}
+			/* data there but nothing taken: do not spin */
+			if (!skb_queue_empty(&sk->sk_receive_queue))
+				break;
+			sk_wait_data(sk, &timeo, NULL);
+			if (signal_pending(current)) {
+				ret = sock_intr_errno(timeo);
+				break;
+			}
+			continue;
+		}
+		tss.len -= ret;
+		spliced += ret;
+		if (!tss.len || !timeo)
+			break;
+		/* let the backlog in */
+		release_sock(sk);
+		lock_sock(sk);
+		if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN) ||
+		    signal_pending(current))
+			break;
+	}
+	release_sock(sk);
+	return spliced ? : ret;
+}
+
 /* The twin of tcp_shutdown(): SHUT_WR sends our FIN. */
 void xtcp_shutdown(struct sock *sk, int how)
 {
