@@ -475,20 +475,21 @@ static int xtcp_size_goal(const struct sock *sk)
 /* The twin of tcp_stream_alloc_skb()'s memory check: may the new @skb
  * be charged to the protocol's memory?  The first skb of an empty write
  * queue always may (forced), as nothing queued would free memory for
- * it; else, when there is none, the protocol enters memory pressure and
- * the send buffer shrinks (sk_stream_moderate_sndbuf()).
+ * it.  No @skb at all (the allocation failed): the protocol enters
+ * memory pressure and the send buffer shrinks.
  */
 static bool xtcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
 {
+	if (!skb) {
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return false;
+	}
 	if (skb_queue_empty(&sk->sk_write_queue)) {
 		xtcp_forced_mem_schedule(sk, skb->truesize, SK_MEM_SEND);
 		return true;
 	}
-	if (sk_wmem_schedule(sk, skb->truesize))
-		return true;
-	sk->sk_prot->enter_memory_pressure(sk);
-	sk_stream_moderate_sndbuf(sk);
-	return false;
+	return sk_wmem_schedule(sk, skb->truesize);
 }
 
 /* The twin of tcp_sendmsg_locked(): copy into MSS-sized skbs at the tail
@@ -532,7 +533,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 				goto wait_for_space;
 			skb = alloc_skb_fclone(size_goal + MAX_HEADER + 128,
 					       sk->sk_allocation);
-			if (!skb || !xtcp_wmem_schedule(sk, skb)) {
+			if (!xtcp_wmem_schedule(sk, skb)) {
 				kfree_skb(skb);
 				goto wait_for_space;
 			}
@@ -958,8 +959,10 @@ int xtcp_set_rcvlowat(struct sock *sk, int val)
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		return 0;
 	val <<= 1;
-	if (val > sk->sk_rcvbuf)
+	if (val > sk->sk_rcvbuf) {
 		WRITE_ONCE(sk->sk_rcvbuf, val);
+		xtcp_sk(sk)->window_clamp = xtcp_win_from_space(val);
+	}
 	return 0;
 }
 
