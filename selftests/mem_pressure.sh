@@ -5,8 +5,9 @@
 # XTCP selftest: protocol memory accounting (net.xtcp.mem, the twin of
 # net.ipv4.tcp_mem), stock TCP and XTCP side by side.  With both
 # limits set tiny (MEM_LIMITS pages: min, pressure, max), transfers of
-# $MEM_SIZE (2 MiB) each way, for each stack at once, through the veth
-# pair of conn_veth_lib.sh:
+# $MEM_SIZE (4 MiB) each way, for each stack at once, through the veth
+# pair of conn_veth_lib.sh, the receivers waiting a second before they
+# read (so that memory piles up):
 #
 #   - arrive intact (SHA-256): a sock always gets memory for the first
 #     skb of its queues, so no transfer stalls for good;
@@ -22,13 +23,23 @@
 . "$(dirname "$0")/conn_veth_lib.sh"
 
 MEM_SIZE=${MEM_SIZE:-4M}
-MEM_LIMITS=${MEM_LIMITS:-"64 128 1024"}
+MEM_LIMITS=${MEM_LIMITS:-"64 128 8192"}
 port=7400
 TO=90
 xtcp_mem=
 tcp_mem=
 
 xtcp_is_inet() { [ "${XTCP_FAMILY:-}" = 2 ]; }
+
+wait_listen() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		first_is "$1" listening && return 0
+		first_is "$1" error && break
+		snooze 0.02
+	done
+	return 1
+}
 
 restore() {
 	[ -n "$xtcp_mem" ] && sysctl -qw net.xtcp.mem="$xtcp_mem"
@@ -114,6 +125,13 @@ diag "net.xtcp.mem and net.ipv4.tcp_mem: $MEM_LIMITS (pages)"
 px0=$(pressures x)
 ps0=$(pressures s)
 
+# Pressure for sure: the per-CPU reserves hide up to 256 pages per CPU
+# from the limits, so the receivers wait a second before they read,
+# with room for 2 MiB of window (tcp_rmem[1] 4 MiB, in A and B)
+for ns in "$nsa" "$nsb"; do
+	in_ns "$ns" sysctl -qw net.ipv4.tcp_rmem="4096 4194304 6291456"
+done
+
 # both stacks, both ways, at once
 cases=("inet up" "inet down" "xtcp up" "xtcp down")
 declare -a spid
@@ -123,7 +141,12 @@ for ((i = 0; i < ${#cases[@]}; i++)); do
 	port=$((port + 1))
 	echo "$port" >"$o.port"
 	if [ "$dir" = up ]; then
-		srv_tool "$fam" "$o.srv" serve-sink "$port" ||
+		: >"$o.srv"
+		in_ns "$nsb" "$tool" --family "$fam" --timeout "$TO" \
+			--delay 1 serve-sink "10.0.0.2:$port" >"$o.srv" 2>&1 &
+		SRV_PID=$!
+		bg+=("$SRV_PID")
+		wait_listen "$o.srv" ||
 			echo "error server did not start" >>"$o.srv"
 	else
 		srv_tool "$fam" "$o.srv" serve-send "$port" --bytes "$MEM_SIZE" ||
@@ -139,7 +162,8 @@ for ((i = 0; i < ${#cases[@]}; i++)); do
 	if [ "$dir" = up ]; then
 		cli "$fam" "$o.cli" send "$p" --bytes "$MEM_SIZE" &
 	else
-		cli "$fam" "$o.cli" recv "$p" &
+		in_ns "$nsa" "$tool" --family "$fam" --timeout "$TO" \
+			--delay 1 recv "10.0.0.2:$p" >"$o.cli" 2>&1 &
 	fi
 	cpids+=($!)
 done

@@ -41,6 +41,8 @@
  *                         "cc NAME ERRNAME" on stderr and goes on either way
  *   --rcvbuf N            set SO_RCVBUF to N on the socket (the listener
  *                         for serve modes) before it connects or listens
+ *   --delay SEC           serve-sink, recv: wait SEC seconds (decimals
+ *                         allowed) once connected before reading
  *   --bufinfo             serve-sink, recv: after EOF, also print
  *                         "rcvbuf START END" (SO_RCVBUF once connected and
  *                         at EOF) and "rcvspace SPACE RTT" (TCP_INFO's
@@ -252,6 +254,7 @@ static double duration_s;		/* --duration: 0 = until the end */
 static const char *cc_name;		/* --cc */
 static int rcvbuf_set;			/* --rcvbuf: 0 = leave it */
 static bool bufinfo;			/* --bufinfo */
+static double delay_s;			/* --delay */
 
 static double mono_s(void)
 {
@@ -328,6 +331,19 @@ static void set_rcvbuf(int fd)
 	if (rcvbuf_set && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_set,
 				     sizeof(rcvbuf_set)))
 		die("SO_RCVBUF");
+}
+
+/* --delay: let the data pile up before the first read */
+static void read_delay(void)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)delay_s,
+		.tv_nsec = (long)((delay_s - (time_t)delay_s) * 1e9),
+	};
+
+	if (delay_s > 0)
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
 }
 
 static int get_rcvbuf(int fd)
@@ -526,7 +542,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xtcp_conn_tool [--family inet|xtcp|N] [--timeout SEC] [--out FILE]\n"
 		"                      [--count K] [--duration SEC] [--cc NAME]\n"
-		"                      [--rcvbuf N] [--bufinfo]\n"
+		"                      [--rcvbuf N] [--delay SEC] [--bufinfo]\n"
 		"                      MODE ADDR:PORT [FILE|-|--bytes N]\n"
 		"  MODE: serve-echo serve-sink serve-send send recv connect; gen SRC\n");
 	exit(2);
@@ -575,6 +591,8 @@ int main(int argc, char **argv)
 			cc_name = argv[++i];
 		} else if (!strcmp(o, "--rcvbuf")) {
 			rcvbuf_set = atoi(argv[++i]);
+		} else if (!strcmp(o, "--delay")) {
+			delay_s = atof(argv[++i]);
 		} else {
 			usage();
 		}
@@ -657,6 +675,7 @@ int main(int argc, char **argv)
 			uint64_t n;
 
 			sha256_init(&h);
+			read_delay();
 			n = drain(fd, &h, -1, save_fd, buf);
 			print_sum("recv", n, &h);
 			print_bufinfo(fd, rcvbuf0);
@@ -687,6 +706,8 @@ int main(int argc, char **argv)
 			} else {
 				int rcvbuf0 = get_rcvbuf(fd);
 
+				if (sink)
+					read_delay();
 				n = drain(fd, &h, echo ? fd : -1, save_fd, buf);
 				if (sink) {
 					print_sum("recv", n, &h);
