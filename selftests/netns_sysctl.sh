@@ -24,7 +24,7 @@ nok()  { num=$((num + 1)); nfail=$((nfail + 1)); echo "not ok $num $*"; }
 NAMES=(syn_retries synack_retries retries1 retries2 orphan_retries
        fin_timeout keepalive_time keepalive_intvl keepalive_probes
        invalid_ratelimit abort_on_overflow sack timestamps window_scaling
-       dsack)
+       dsack moderate_rcvbuf)
 
 # values each pair must treat alike: accepted (and read back the same),
 # or refused with the same error
@@ -36,6 +36,7 @@ declare -A TRY=(
 	[timestamps]="0 1 2"
 	[window_scaling]="0 1 2"
 	[dsack]="0 1 2"
+	[moderate_rcvbuf]="0 1 2"
 	[fin_timeout]="1 30 x"
 	[keepalive_time]="1 600"
 	[invalid_ratelimit]="0 250"

@@ -39,6 +39,14 @@
  *   --cc NAME             set TCP_CONGESTION to NAME on the socket (the
  *                         listener for serve modes); prints "cc NAME OK" or
  *                         "cc NAME ERRNAME" on stderr and goes on either way
+ *   --rcvbuf N            set SO_RCVBUF to N on the socket (the listener
+ *                         for serve modes) before it connects or listens
+ *   --delay SEC           serve-sink, recv: wait SEC seconds (decimals
+ *                         allowed) once connected before reading
+ *   --bufinfo             serve-sink, recv: after EOF, also print
+ *                         "rcvbuf START END" (SO_RCVBUF once connected and
+ *                         at EOF) and "rcvspace SPACE RTT" (TCP_INFO's
+ *                         tcpi_rcv_space and tcpi_rcv_rtt at EOF)
  *
  * Serve modes print "listening ADDR:PORT" once they listen.  Errors print
  * "error STEP ERRNAME" and exit 1; bad usage exits 2.  SHA256 is the
@@ -244,6 +252,9 @@ static unsigned int timeout_s = 60;
 static const char *out_path;
 static double duration_s;		/* --duration: 0 = until the end */
 static const char *cc_name;		/* --cc */
+static int rcvbuf_set;			/* --rcvbuf: 0 = leave it */
+static bool bufinfo;			/* --bufinfo */
+static double delay_s;			/* --delay */
 
 static double mono_s(void)
 {
@@ -314,6 +325,53 @@ static void set_cc(int fd)
 		fprintf(stderr, "cc %s OK\n", cc_name);
 }
 
+/* --rcvbuf */
+static void set_rcvbuf(int fd)
+{
+	if (rcvbuf_set && setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf_set,
+				     sizeof(rcvbuf_set)))
+		die("SO_RCVBUF");
+}
+
+/* --delay: let the data pile up before the first read */
+static void read_delay(void)
+{
+	struct timespec ts = {
+		.tv_sec = (time_t)delay_s,
+		.tv_nsec = (long)((delay_s - (time_t)delay_s) * 1e9),
+	};
+
+	if (delay_s > 0)
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+}
+
+static int get_rcvbuf(int fd)
+{
+	socklen_t len = sizeof(int);
+	int v = -1;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &v, &len))
+		die("getsockopt SO_RCVBUF");
+	return v;
+}
+
+/* --bufinfo: what the receive buffer became over the transfer */
+static void print_bufinfo(int fd, int rcvbuf0)
+{
+	struct tcp_info ti;
+	socklen_t len = sizeof(ti);
+
+	if (!bufinfo)
+		return;
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len))
+		die("getsockopt TCP_INFO");
+	printf("rcvbuf %d %d\n", rcvbuf0, get_rcvbuf(fd));
+	printf("rcvspace %u %u\n", ti.tcpi_rcv_space, ti.tcpi_rcv_rtt);
+	fflush(stdout);
+}
+
 static int do_listen(const struct sockaddr_in *a, const char *txt)
 {
 	int one = 1, fd;
@@ -322,6 +380,7 @@ static int do_listen(const struct sockaddr_in *a, const char *txt)
 	if (fd < 0)
 		die("socket");
 	set_cc(fd);
+	set_rcvbuf(fd);
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)a, sizeof(*a)))
 		die("bind");
@@ -351,6 +410,7 @@ static int do_connect(const struct sockaddr_in *a)
 	if (fd < 0)
 		die("socket");
 	set_cc(fd);
+	set_rcvbuf(fd);
 	if (connect(fd, (const struct sockaddr *)a, sizeof(*a)))
 		die("connect");
 	return fd;
@@ -482,6 +542,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: xtcp_conn_tool [--family inet|xtcp|N] [--timeout SEC] [--out FILE]\n"
 		"                      [--count K] [--duration SEC] [--cc NAME]\n"
+		"                      [--rcvbuf N] [--delay SEC] [--bufinfo]\n"
 		"                      MODE ADDR:PORT [FILE|-|--bytes N]\n"
 		"  MODE: serve-echo serve-sink serve-send send recv connect; gen SRC\n");
 	exit(2);
@@ -501,6 +562,10 @@ int main(int argc, char **argv)
 	for (; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		const char *o = argv[i];
 
+		if (!strcmp(o, "--bufinfo")) {
+			bufinfo = true;
+			continue;
+		}
 		if (i + 1 >= argc)
 			usage();
 		if (!strcmp(o, "--family")) {
@@ -524,6 +589,10 @@ int main(int argc, char **argv)
 			duration_s = atof(argv[++i]);
 		} else if (!strcmp(o, "--cc")) {
 			cc_name = argv[++i];
+		} else if (!strcmp(o, "--rcvbuf")) {
+			rcvbuf_set = atoi(argv[++i]);
+		} else if (!strcmp(o, "--delay")) {
+			delay_s = atof(argv[++i]);
 		} else {
 			usage();
 		}
@@ -602,11 +671,14 @@ int main(int argc, char **argv)
 			pump(fd, &src, buf, buf2, true);
 		} else {
 			struct sha256 h;
+			int rcvbuf0 = get_rcvbuf(fd);
 			uint64_t n;
 
 			sha256_init(&h);
+			read_delay();
 			n = drain(fd, &h, -1, save_fd, buf);
 			print_sum("recv", n, &h);
+			print_bufinfo(fd, rcvbuf0);
 		}
 		close(fd);
 		return 0;
@@ -632,11 +704,17 @@ int main(int argc, char **argv)
 
 				pump(fd, &s2, buf, buf2, false);
 			} else {
-				n = drain(fd, &h, echo ? fd : -1, save_fd, buf);
+				int rcvbuf0 = get_rcvbuf(fd);
+
 				if (sink)
+					read_delay();
+				n = drain(fd, &h, echo ? fd : -1, save_fd, buf);
+				if (sink) {
 					print_sum("recv", n, &h);
-				else
+					print_bufinfo(fd, rcvbuf0);
+				} else {
 					print_sum("echoed", n, &h);
+				}
 			}
 			close(fd);
 		}

@@ -127,6 +127,24 @@ struct xtcp_sock {
 	struct tcp_sack_block	selective_acks[4];
 	u8	num_sacks;	/* selective_acks in use */
 	u8	dsack : 1;
+	/* Receive buffer autotuning (dynamic right-sizing), the twins of
+	 * tcp_sock's rcv_rtt_est and rcvq_space: the receiver's RTT
+	 * estimate (usecs << 3, 0: none yet), taken once a window (@seq,
+	 * from @time) or from the TSecr of full segments, and what the
+	 * reader took in the last RTT (@space bytes, from @seq at @time).
+	 * Times are tcp_clock_us().
+	 */
+	struct {
+		u32	rtt_us;
+		u32	seq;
+		u64	time;
+	} rcv_rtt_est;
+	struct {
+		u32	space;
+		u32	seq;
+		u64	time;
+	} rcvq_space;
+	u32	rcv_rtt_last_tsecr;
 
 	/* send side */
 	u32	snd_una;	/* first byte we want an ack for */
@@ -430,6 +448,9 @@ enum {
 	XTCP_MIB_DSACKUNDO,
 	XTCP_MIB_FULLUNDO,
 	XTCP_MIB_LOSSUNDO,
+	/* protocol memory (net.xtcp.mem) */
+	XTCP_MIB_MEMORYPRESSURES,
+	XTCP_MIB_MEMORYPRESSURESCHRONO,
 	__XTCP_MIB_MAX
 };
 
@@ -457,6 +478,7 @@ struct xtcp_sysctl {
 	u8	timestamps;
 	u8	window_scaling;
 	u8	dsack;
+	u8	moderate_rcvbuf;
 	/* the algorithm new sockets take (net.xtcp.congestion_control):
 	 * never NULL, never unregistered while the module is loaded
 	 */
@@ -509,10 +531,61 @@ static inline struct xtcp_net *xtcp_pernet(const struct net *net)
 
 #define XTCP_INC_STATS(net, field) \
 	this_cpu_inc(xtcp_pernet(net)->mib->mibs[field])
+#define XTCP_ADD_STATS(net, field, val) \
+	this_cpu_add(xtcp_pernet(net)->mib->mibs[field], val)
 
 /* af_xtcp.c */
 extern struct proto xtcp_prot;
 extern int xtcp_family;
+
+/* Protocol memory, the twins of tcp_memory_allocated, tcp_sockets_allocated,
+ * tcp_memory_pressure and sysctl_tcp_mem, global as 6.1 keeps them:
+ * xtcp_prot's accounting (sk_mem_schedule() and friends) in pages, the
+ * limits net.xtcp.mem (min, pressure, max; in init_net only, seeded from
+ * net.ipv4.tcp_mem at load), and since when (jiffies, 0: not) the
+ * protocol is under memory pressure.
+ */
+extern long xtcp_sysctl_mem[3];
+extern struct percpu_counter xtcp_sockets_allocated;
+long xtcp_memory_allocated_sum(void);
+
+static inline bool xtcp_under_memory_pressure(const struct sock *sk)
+{
+	return sk_under_memory_pressure(sk);
+}
+
+/* The twin of tcp_out_of_memory(): the protocol is over its hard limit
+ * and this sock holds more than the least send buffer.
+ */
+static inline bool xtcp_out_of_memory(const struct sock *sk)
+{
+	return sk->sk_wmem_queued > SOCK_MIN_SNDBUF &&
+	       sk_memory_allocated(sk) > sk_prot_mem_limits(sk, 2);
+}
+
+void xtcp_forced_mem_schedule(struct sock *sk, int size, int kind);
+
+/* Every change of sk_wmem_queued goes through here, so that the write
+ * queue's skbs are charged to the protocol's memory (sk_forward_alloc,
+ * forced when need be, as sk_forced_mem_schedule() does) while they are
+ * queued, and uncharged when they go: the twin of 6.1's pairs
+ * sk_wmem_queued_add() + sk_mem_charge() and sk_wmem_free_skb().  A
+ * caller that may wait for memory checks sk_wmem_schedule() first.
+ * Under the socket lock.
+ */
+static inline void xtcp_wmem_queued_add(struct sock *sk, int val)
+{
+	sk_wmem_queued_add(sk, val);
+	if (val > 0) {
+		xtcp_forced_mem_schedule(sk, val, SK_MEM_SEND);
+		sk_mem_charge(sk, val);
+	} else {
+		sk_mem_uncharge(sk, -val);
+	}
+}
+
+/* A plain sk_wmem_queued_add() would unbalance the accounting. */
+#pragma GCC poison sk_wmem_queued_add
 
 /* ctrl.c */
 int xtcp_pernet_register(void);
@@ -556,6 +629,11 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 int xtcp_sendmsg(struct sock *sk, struct msghdr *msg, size_t size);
 int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 		 int flags, int *addr_len);
+int xtcp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor);
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags);
 int xtcp_ioctl(struct sock *sk, int cmd, unsigned long arg);
 int xtcp_set_rcvlowat(struct sock *sk, int val);
 bool xtcp_stream_memory_free(const struct sock *sk, int wake);
@@ -566,6 +644,7 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		    char __user *optval, int __user *optlen);
 int xtcp_init_sock(struct sock *sk);
 void xtcp_destroy_sock(struct sock *sk);
+bool xtcp_check_oom(struct sock *sk, int shift);
 
 /* The control block of XTCP's skbs (the twin of tcp_skb_cb).  On output
  * the IP layer's IPCB overlays it, so transmit clears it in the clone.
@@ -620,6 +699,14 @@ struct xtcp_options_received {
 static inline u32 xtcp_ts_now(void)
 {
 	return (u32)div_u64(ktime_get_ns(), NSEC_PER_MSEC);
+}
+
+/* The twin of tcp_win_from_space() at tcp_adv_win_scale 1: half of the
+ * buffer is window, the other half pays for skb overhead.
+ */
+static inline int xtcp_win_from_space(int space)
+{
+	return space - (space >> 1);
 }
 
 static inline u32 xtcp_receive_window(const struct xtcp_sock *xsk)
@@ -785,6 +872,7 @@ void xtcp_reset(struct sock *sk);
 void xtcp_done(struct sock *sk);
 void xtcp_done_with_error(struct sock *sk, int err);
 void xtcp_init_buffer_space(struct sock *sk);
+void xtcp_rcv_space_adjust(struct sock *sk);
 void xtcp_rtt_estimator(struct sock *sk, long mrtt_us);
 bool xtcp_oow_rate_limited(struct net *net, const struct sk_buff *skb,
 			   int mib_idx, u32 *last_oow_ack_time);
@@ -837,6 +925,7 @@ void xtcp_set_keepalive(struct sock *sk, int val);
 int xtcp_set_keepidle_locked(struct sock *sk, int val);
 void xtcp_orphan_count_inc(void);
 void xtcp_orphan_count_dec(void);
+int xtcp_orphan_count_sum(void);
 bool xtcp_too_many_orphans(int shift);
 
 /* xtcp_ipv4.c */

@@ -364,6 +364,56 @@ static int xtcp_release(struct socket *sock)
 	return 0;
 }
 
+/* Protocol memory: see include/net/xtcp.h.  memory_allocated and the
+ * per-CPU reserves are updated by core code (sk_memory_allocated_add()),
+ * the pressure flag with cmpxchg()/xchg().
+ */
+static atomic_long_t xtcp_memory_allocated;
+static DEFINE_PER_CPU(int, xtcp_memory_per_cpu_fw_alloc);
+static unsigned long xtcp_memory_pressure;
+struct percpu_counter xtcp_sockets_allocated;
+long xtcp_sysctl_mem[3];
+
+/* The pages accounted, per-CPU reserves included (memory_allocated
+ * alone lags them by up to sysctl_mem_pcpu_rsv per CPU).
+ */
+long xtcp_memory_allocated_sum(void)
+{
+	long sum = atomic_long_read(&xtcp_memory_allocated);
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		sum += per_cpu(xtcp_memory_per_cpu_fw_alloc, cpu);
+	return sum;
+}
+
+/* The twin of tcp_enter_memory_pressure(): the flag holds when it was
+ * raised, for TCPMemoryPressuresChrono.
+ */
+static void xtcp_enter_memory_pressure(struct sock *sk)
+{
+	unsigned long val;
+
+	if (READ_ONCE(xtcp_memory_pressure))
+		return;
+	val = jiffies ? : 1;
+	if (!cmpxchg(&xtcp_memory_pressure, 0, val))
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_MEMORYPRESSURES);
+}
+
+/* The twin of tcp_leave_memory_pressure(). */
+static void xtcp_leave_memory_pressure(struct sock *sk)
+{
+	unsigned long val;
+
+	if (!READ_ONCE(xtcp_memory_pressure))
+		return;
+	val = xchg(&xtcp_memory_pressure, 0);
+	if (val)
+		XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_MEMORYPRESSURESCHRONO,
+			       jiffies_to_msecs(jiffies - val));
+}
+
 /* .family is informational (6.1 core never reads a proto_ops' family);
  * the number XTCP registers is the "family" module parameter.
  */
@@ -386,7 +436,10 @@ static const struct proto_ops xtcp_stream_ops = {
 	.sendmsg	= xtcp_sock_sendmsg,
 	.recvmsg	= xtcp_sock_recvmsg,
 	.mmap		= sock_no_mmap,
+	/* sendfile() and splice() to the socket copy the pages */
 	.sendpage	= sock_no_sendpage,
+	.splice_read	= xtcp_splice_read,
+	.read_sock	= xtcp_read_sock,
 	.set_rcvlowat	= xtcp_set_rcvlowat,
 };
 
@@ -420,6 +473,16 @@ struct proto xtcp_prot = {
 	.release_cb	= xtcp_release_cb,
 	.keepalive	= xtcp_set_keepalive,
 	.stream_memory_free	= xtcp_stream_memory_free,
+	.enter_memory_pressure	= xtcp_enter_memory_pressure,
+	.leave_memory_pressure	= xtcp_leave_memory_pressure,
+	.memory_allocated	= &xtcp_memory_allocated,
+	.per_cpu_fw_alloc	= &xtcp_memory_per_cpu_fw_alloc,
+	.memory_pressure	= &xtcp_memory_pressure,
+	.sockets_allocated	= &xtcp_sockets_allocated,
+	.sysctl_mem		= xtcp_sysctl_mem,
+	/* net.ipv4.tcp_wmem and tcp_rmem are shared with stock TCP */
+	.sysctl_wmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_wmem),
+	.sysctl_rmem_offset	= offsetof(struct net, ipv4.sysctl_tcp_rmem),
 	.shutdown	= xtcp_shutdown,
 	.no_autobind	= true,
 	.obj_size	= XTCP_OBJ_SIZE,
@@ -510,9 +573,16 @@ static int __init xtcp_init(void)
 	err = xtcp_cong_init();
 	if (err)
 		goto err_minisocks;
-	err = proto_register(&xtcp_prot, 1);
+	err = percpu_counter_init(&xtcp_sockets_allocated, 0, GFP_KERNEL);
 	if (err)
 		goto err_cong;
+	/* net.xtcp.mem starts as net.ipv4.tcp_mem is now */
+	xtcp_sysctl_mem[0] = READ_ONCE(sysctl_tcp_mem[0]);
+	xtcp_sysctl_mem[1] = READ_ONCE(sysctl_tcp_mem[1]);
+	xtcp_sysctl_mem[2] = READ_ONCE(sysctl_tcp_mem[2]);
+	err = proto_register(&xtcp_prot, 1);
+	if (err)
+		goto err_sockets_allocated;
 	err = xtcp_pernet_register();
 	if (err)
 		goto err_proto;
@@ -527,6 +597,8 @@ err_pernet:
 	xtcp_pernet_unregister();
 err_proto:
 	proto_unregister(&xtcp_prot);
+err_sockets_allocated:
+	percpu_counter_destroy(&xtcp_sockets_allocated);
 err_cong:
 	xtcp_cong_exit();
 err_minisocks:
@@ -545,6 +617,13 @@ static void __exit xtcp_exit(void)
 	/* listeners are SOCK_RCU_FREE */
 	rcu_barrier();
 	proto_unregister(&xtcp_prot);
+	/* every sock is gone: so must their memory and their count be */
+	WARN(xtcp_memory_allocated_sum(), "xtcp: %ld pages still accounted\n",
+	     xtcp_memory_allocated_sum());
+	WARN(percpu_counter_sum(&xtcp_sockets_allocated),
+	     "xtcp: %lld socks still counted\n",
+	     percpu_counter_sum(&xtcp_sockets_allocated));
+	percpu_counter_destroy(&xtcp_sockets_allocated);
 	xtcp_cong_exit();
 	xtcp_minisocks_exit();
 	xtcp_hashtables_exit();

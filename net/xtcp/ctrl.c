@@ -63,6 +63,7 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_BOOL(timestamps),
 	XTCP_SYSCTL_BOOL(window_scaling),
 	XTCP_SYSCTL_BOOL(dsack),
+	XTCP_SYSCTL_BOOL(moderate_rcvbuf),
 	/* a name: ENOENT for one no algorithm has, as 6.1's */
 	XTCP_SYSCTL_ENTRY(congestion_control, XTCP_CA_NAME_MAX,
 			  xtcp_proc_congestion_control, NULL, NULL),
@@ -75,6 +76,20 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	},
 	{ }
 };
+
+/* net.xtcp.mem: global, like net.ipv4.tcp_mem, so in init_net only. */
+static struct ctl_table xtcp_mem_sysctl_table[] = {
+	{
+		.procname	= "mem",
+		.data		= &xtcp_sysctl_mem,
+		.maxlen		= sizeof(xtcp_sysctl_mem),
+		.mode		= 0644,
+		.proc_handler	= proc_doulongvec_minmax,
+	},
+	{ }
+};
+
+static struct ctl_table_header *xtcp_mem_sysctl_header;
 
 /* The defaults of Linux 6.1's net.ipv4.tcp_* twins. */
 static void xtcp_sysctl_defaults(struct xtcp_sysctl *sc)
@@ -94,6 +109,7 @@ static void xtcp_sysctl_defaults(struct xtcp_sysctl *sc)
 	sc->timestamps = 1;
 	sc->window_scaling = 1;
 	sc->dsack = 1;
+	sc->moderate_rcvbuf = 1;
 }
 
 static int xtcp_sysctl_net_init(struct xtcp_net *xn)
@@ -116,8 +132,17 @@ static int xtcp_sysctl_net_init(struct xtcp_net *xn)
 	xn->sysctl_header = register_net_sysctl(xn->net, "net/xtcp", table);
 	if (!xn->sysctl_header)
 		goto err_free_table;
+	if (net_eq(xn->net, &init_net)) {
+		xtcp_mem_sysctl_header =
+			register_net_sysctl(&init_net, "net/xtcp",
+					    xtcp_mem_sysctl_table);
+		if (!xtcp_mem_sysctl_header)
+			goto err_unregister_table;
+	}
 	return 0;
 
+err_unregister_table:
+	unregister_net_sysctl_table(xn->sysctl_header);
 err_free_table:
 	kfree(table);
 	return -ENOMEM;
@@ -127,6 +152,10 @@ static void xtcp_sysctl_net_exit(struct xtcp_net *xn)
 {
 	struct ctl_table *table = xn->sysctl_header->ctl_table_arg;
 
+	if (net_eq(xn->net, &init_net)) {
+		unregister_net_sysctl_table(xtcp_mem_sysctl_header);
+		xtcp_mem_sysctl_header = NULL;
+	}
 	unregister_net_sysctl_table(xn->sysctl_header);
 	kfree(table);
 }

@@ -275,8 +275,8 @@ adjudge_to_death:
 		xtcp_time_wait(sk, TCP_FIN_WAIT2, xtcp_fin_time(sk));
 		goto out;
 	}
-	/* tcp_check_oom(): too many orphans, this one is reset now */
-	if (sk->sk_state != TCP_CLOSE && xtcp_too_many_orphans(0)) {
+	/* too many orphans, or no memory left: this one is reset now */
+	if (sk->sk_state != TCP_CLOSE && xtcp_check_oom(sk, 0)) {
 		xtcp_set_state(sk, TCP_CLOSE);
 		xtcp_send_active_reset(sk, GFP_ATOMIC);
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ABORTONMEMORY);
@@ -350,7 +350,7 @@ void xtcp_write_queue_purge(struct sock *sk)
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(&sk->sk_write_queue)) != NULL) {
-		sk_wmem_queued_add(sk, -skb->truesize);
+		xtcp_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
 	}
 	xtcp_sk(sk)->send_head = NULL;
@@ -366,6 +366,51 @@ void xtcp_destroy_sock(struct sock *sk)
 	xtcp_ofo_purge(sk);
 	if (xtcp_sk(sk)->bind_hash)
 		xtcp_inet_put_port(sk);
+	sk_sockets_allocated_dec(sk);
+}
+
+/* The twin of sk_forced_mem_schedule(): make sk_forward_alloc cover
+ * @size bytes (of @kind, SK_MEM_SEND or SK_MEM_RECV) even past the
+ * protocol's limits, for what must be queued
+ * (the first skb of a write queue, split and control skbs, the first
+ * skb of an empty receive queue).  The pages are taken through
+ * __sk_mem_schedule() when the limits allow, which also charges a
+ * memory cgroup; past them, only a sock without one is forced (6.1
+ * forces the cgroup too, with a function it does not export): one with
+ * a cgroup runs a deficit in sk_forward_alloc, made up as its skbs go.
+ */
+void xtcp_forced_mem_schedule(struct sock *sk, int size, int kind)
+{
+	int delta = size - sk->sk_forward_alloc;
+	int amt;
+
+	if (delta <= 0 || !sk_has_account(sk))
+		return;
+	if (__sk_mem_schedule(sk, delta, kind))
+		return;
+	if (mem_cgroup_sockets_enabled && sk->sk_memcg)
+		return;
+	amt = sk_mem_pages(delta);
+	sk->sk_forward_alloc += amt << PAGE_SHIFT;
+	/* straight to the total (sk_memory_allocated_add() reads a
+	 * sysctl 6.1 does not export)
+	 */
+	atomic_long_add(amt, sk->sk_prot->memory_allocated);
+}
+
+/* The twin of tcp_check_oom(): too many orphans, or the protocol is
+ * out of memory (net.xtcp.mem's hard limit).
+ */
+bool xtcp_check_oom(struct sock *sk, int shift)
+{
+	bool too_many_orphans = xtcp_too_many_orphans(shift);
+	bool out_of_memory = xtcp_out_of_memory(sk);
+
+	if (too_many_orphans)
+		net_info_ratelimited("xtcp: too many orphaned sockets\n");
+	if (out_of_memory)
+		net_info_ratelimited("xtcp: out of memory -- consider tuning net.xtcp.mem\n");
+	return too_many_orphans || out_of_memory;
 }
 
 /* The twin of tcp_poll(), for the states the socket can be in. */
@@ -427,6 +472,26 @@ static int xtcp_size_goal(const struct sock *sk)
 		     SKB_WITH_OVERHEAD(16384) - MAX_HEADER - 128);
 }
 
+/* The twin of tcp_stream_alloc_skb()'s memory check: may the new @skb
+ * be charged to the protocol's memory?  The first skb of an empty write
+ * queue always may (forced), as nothing queued would free memory for
+ * it.  No @skb at all (the allocation failed): the protocol enters
+ * memory pressure and the send buffer shrinks.
+ */
+static bool xtcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
+{
+	if (!skb) {
+		sk->sk_prot->enter_memory_pressure(sk);
+		sk_stream_moderate_sndbuf(sk);
+		return false;
+	}
+	if (skb_queue_empty(&sk->sk_write_queue)) {
+		xtcp_forced_mem_schedule(sk, skb->truesize, SK_MEM_SEND);
+		return true;
+	}
+	return sk_wmem_schedule(sk, skb->truesize);
+}
+
 /* The twin of tcp_sendmsg_locked(): copy into MSS-sized skbs at the tail
  * of the write queue, and send what the windows allow.
  */
@@ -468,10 +533,12 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 				goto wait_for_space;
 			skb = alloc_skb_fclone(size_goal + MAX_HEADER + 128,
 					       sk->sk_allocation);
-			if (!skb)
+			if (!xtcp_wmem_schedule(sk, skb)) {
+				kfree_skb(skb);
 				goto wait_for_space;
+			}
 			skb_reserve(skb, MAX_HEADER + 128);
-			sk_wmem_queued_add(sk, skb->truesize);
+			xtcp_wmem_queued_add(sk, skb->truesize);
 			XTCP_SKB_CB(skb)->seq = xsk->write_seq;
 			XTCP_SKB_CB(skb)->end_seq = xsk->write_seq;
 			XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_ACK;
@@ -635,6 +702,7 @@ found_ok_skb:
 		WRITE_ONCE(*seq, *seq + used);
 		copied += used;
 		len -= used;
+		xtcp_rcv_space_adjust(sk);
 		if (!(flags & MSG_PEEK) && used + offset >= skb->len) {
 			__skb_unlink(skb, &sk->sk_receive_queue);
 			__kfree_skb(skb);
@@ -657,6 +725,167 @@ int xtcp_recvmsg(struct sock *sk, struct msghdr *msg, size_t len,
 	ret = xtcp_recvmsg_locked(sk, msg, len, flags);
 	release_sock(sk);
 	return ret;
+}
+
+/* The twin of tcp_recv_skb(): the skb of the receive queue that holds
+ * sequence @seq, at *@off in it; the skbs before it, all read, are
+ * freed on the way.  NULL when the queue holds nothing from @seq on.
+ */
+static struct sk_buff *xtcp_recv_skb(struct sock *sk, u32 seq, u32 *off)
+{
+	struct sk_buff *skb;
+
+	while ((skb = skb_peek(&sk->sk_receive_queue)) != NULL) {
+		u32 offset = seq - XTCP_SKB_CB(skb)->seq;
+
+		if (offset < skb->len) {
+			*off = offset;
+			return skb;
+		}
+		__skb_unlink(skb, &sk->sk_receive_queue);
+		__kfree_skb(skb);
+	}
+	return NULL;
+}
+
+/* The twin of tcp_read_sock(): hand in-order data to @recv_actor, skb
+ * by skb, from copied_seq on, until it takes less than offered or
+ * @desc->count runs out; what it took is read.  Under the socket lock
+ * (the actor may not drop it); never waits.  Returns the bytes taken,
+ * or the actor's error when it took none.
+ */
+int xtcp_read_sock(struct sock *sk, read_descriptor_t *desc,
+		   sk_read_actor_t recv_actor)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 seq = xsk->copied_seq;
+	struct sk_buff *skb;
+	int copied = 0;
+	u32 offset;
+
+	if (sk->sk_state == TCP_LISTEN)
+		return -ENOTCONN;
+	while ((skb = xtcp_recv_skb(sk, seq, &offset)) != NULL) {
+		size_t len = skb->len - offset;
+		int used;
+
+		used = recv_actor(desc, skb, offset, len);
+		if (used <= 0) {
+			if (!copied)
+				copied = used;
+			break;
+		}
+		if (WARN_ON_ONCE(used > len))
+			used = len;
+		seq += used;
+		copied += used;
+		WRITE_ONCE(xsk->copied_seq, seq);
+		if (!desc->count)
+			break;
+	}
+	/* free what was read up to the end */
+	xtcp_recv_skb(sk, seq, &offset);
+	xtcp_rcv_space_adjust(sk);
+	if (copied > 0)
+		xtcp_cleanup_rbuf(sk, copied);
+	return copied;
+}
+
+/* The read actor of xtcp_splice_read(): @skb's bytes to the pipe. */
+struct xtcp_splice_state {
+	struct pipe_inode_info	*pipe;
+	size_t			len;
+	unsigned int		flags;
+};
+
+static int xtcp_splice_data_recv(read_descriptor_t *desc, struct sk_buff *skb,
+				 unsigned int offset, size_t len)
+{
+	struct xtcp_splice_state *tss = desc->arg.data;
+	int ret;
+
+	ret = skb_splice_bits(skb, skb->sk, offset, tss->pipe,
+			      min(desc->count, len), tss->flags);
+	if (ret > 0)
+		desc->count -= ret;
+	return ret;
+}
+
+/* The twin of tcp_splice_read(): splice(2) from the socket to a pipe, up
+ * to @len bytes, waiting (unless non-blocking) until some data came;
+ * 0 at the end of the stream.  Linear data is copied into the sock's
+ * page fragment (skb_splice_bits()), paged data is passed by reference.
+ */
+ssize_t xtcp_splice_read(struct socket *sock, loff_t *ppos,
+			 struct pipe_inode_info *pipe, size_t len,
+			 unsigned int flags)
+{
+	struct xtcp_splice_state tss = {
+		.pipe	= pipe,
+		.len	= len,
+		.flags	= flags,
+	};
+	struct sock *sk = sock->sk;
+	ssize_t spliced = 0;
+	long timeo;
+	int ret = 0;
+
+	sock_rps_record_flow(sk);
+	if (unlikely(*ppos))
+		return -ESPIPE;	/* a socket has no offset */
+
+	lock_sock(sk);
+	timeo = sock_rcvtimeo(sk, sock->file->f_flags & O_NONBLOCK);
+	while (tss.len) {
+		read_descriptor_t desc = {
+			.arg.data	= &tss,
+			.count		= tss.len,
+		};
+
+		ret = xtcp_read_sock(sk, &desc, xtcp_splice_data_recv);
+		if (ret < 0)
+			break;
+		if (!ret) {
+			if (spliced || sock_flag(sk, SOCK_DONE))
+				break;
+			if (sk->sk_err) {
+				ret = sock_error(sk);
+				break;
+			}
+			if (sk->sk_shutdown & RCV_SHUTDOWN)
+				break;
+			if (sk->sk_state == TCP_CLOSE) {
+				ret = -ENOTCONN;	/* never connected */
+				break;
+			}
+			if (!timeo) {
+				ret = -EAGAIN;
+				break;
+			}
+			/* data there but nothing taken: do not spin */
+			if (!skb_queue_empty(&sk->sk_receive_queue))
+				break;
+			sk_wait_data(sk, &timeo, NULL);
+			if (signal_pending(current)) {
+				ret = sock_intr_errno(timeo);
+				break;
+			}
+			continue;
+		}
+		tss.len -= ret;
+		spliced += ret;
+		if (!tss.len || !timeo)
+			break;
+		/* let the backlog in */
+		release_sock(sk);
+		lock_sock(sk);
+		if (sk->sk_err || sk->sk_state == TCP_CLOSE ||
+		    (sk->sk_shutdown & RCV_SHUTDOWN) ||
+		    signal_pending(current))
+			break;
+	}
+	release_sock(sk);
+	return spliced ? : ret;
 }
 
 /* The twin of tcp_shutdown(): SHUT_WR sends our FIN. */
@@ -730,8 +959,10 @@ int xtcp_set_rcvlowat(struct sock *sk, int val)
 	if (sk->sk_userlocks & SOCK_RCVBUF_LOCK)
 		return 0;
 	val <<= 1;
-	if (val > sk->sk_rcvbuf)
+	if (val > sk->sk_rcvbuf) {
 		WRITE_ONCE(sk->sk_rcvbuf, val);
+		xtcp_sk(sk)->window_clamp = xtcp_win_from_space(val);
+	}
 	return 0;
 }
 
@@ -1092,7 +1323,8 @@ void xtcp_get_info(struct sock *sk, struct tcp_info *info)
 	info->tcpi_rttvar = xsk->mdev_us >> 2;
 	info->tcpi_snd_ssthresh = xsk->snd_ssthresh;
 	info->tcpi_advmss = xsk->advmss;
-	info->tcpi_rcv_space = xsk->rcv_wnd;
+	info->tcpi_rcv_space = xsk->rcvq_space.space;
+	info->tcpi_rcv_rtt = xsk->rcv_rtt_est.rtt_us >> 3;
 	info->tcpi_total_retrans = xsk->total_retrans;
 	info->tcpi_segs_out = xsk->segs_out;
 	info->tcpi_segs_in = xsk->segs_in;
@@ -1175,5 +1407,7 @@ int xtcp_init_sock(struct sock *sk)
 	/* net.ipv4.tcp_wmem and tcp_rmem are shared with stock TCP. */
 	WRITE_ONCE(sk->sk_sndbuf, READ_ONCE(net->ipv4.sysctl_tcp_wmem[1]));
 	WRITE_ONCE(sk->sk_rcvbuf, READ_ONCE(net->ipv4.sysctl_tcp_rmem[1]));
+	/* children are counted by sk_clone_lock() */
+	sk_sockets_allocated_inc(sk);
 	return 0;
 }

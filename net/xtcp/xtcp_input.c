@@ -1049,7 +1049,7 @@ static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
 		flag |= tcb->tcp_flags & TCPHDR_SYN ? XTCP_FLAG_SYN_ACKED :
 						      XTCP_FLAG_DATA_ACKED;
 		__skb_unlink(skb, &sk->sk_write_queue);
-		sk_wmem_queued_add(sk, -skb->truesize);
+		xtcp_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
 	}
 	/* the head is one the peer SACKed but does not ack: reneging */
@@ -1090,7 +1090,8 @@ static void xtcp_cong_control(struct sock *sk, u32 ack, u32 acked_sacked,
 
 /* The twin of tcp_sndbuf_expand(), from tcp_new_space(): as cwnd grows,
  * the send buffer holds twice cwnd's worth of skbs (CUBIC's 1.7 rounded
- * up), unless the user set SO_SNDBUF.
+ * up), unless the user set SO_SNDBUF or the protocol is short of memory
+ * (tcp_should_expand_sndbuf()).
  */
 static void xtcp_sndbuf_expand(struct sock *sk)
 {
@@ -1098,6 +1099,8 @@ static void xtcp_sndbuf_expand(struct sock *sk)
 	int per_mss, sndmem;
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK ||
+	    xtcp_under_memory_pressure(sk) ||
+	    sk_memory_allocated(sk) >= sk_prot_mem_limits(sk, 0) ||
 	    xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd)
 		return;
 	per_mss = roundup_pow_of_two(SKB_TRUESIZE(min_t(int, xsk->mss_cache,
@@ -1230,11 +1233,11 @@ static bool xtcp_fin_acked(const struct sock *sk)
  * D-SACK blocks our ACKs carry, and the receive memory bounds.  All of
  * it runs under the socket lock, with the segment's TCP header pulled.
  *
- * Memory: every queued skb is charged to sk_rmem_alloc by
- * skb_set_owner_r().  xtcp_prot has no memory_allocated or sysctl_mem,
- * so sk_rmem_schedule() always grants and sk_mem_charge() does nothing:
- * the bound is sk_rcvbuf alone, checked as tcp_try_rmem_schedule()
- * checks it.
+ * Memory: every queued skb is charged to sk_rmem_alloc and to the
+ * protocol's memory (net.xtcp.mem) by skb_set_owner_r(), after
+ * sk_rmem_schedule() took the pages for it: the bounds are sk_rcvbuf
+ * and the protocol's limits, checked as tcp_try_rmem_schedule() checks
+ * them.
  */
 
 #define XTCP_MAX_QUICKACKS	16	/* TCP_MAX_QUICKACKS */
@@ -1706,19 +1709,42 @@ static bool xtcp_prune_ofo_queue(struct sock *sk)
 	return true;
 }
 
-/* The twin of tcp_prune_queue(): the sock is over its receive buffer.
- * Collapse the queues first, then drop out-of-order data.  Returns -1
- * when even that did not bring it within the buffer: the caller drops
- * the segment (the sender will send it again).  Unlike 6.1's
- * tcp_clamp_window(), the buffer is never grown here: XTCP has no
- * tcp_mem-like global limit to stop that.
+/* The twin of tcp_clamp_window(): the queues outgrew the receive
+ * buffer (the sender sent more than the window, or skbs cost more than
+ * the window counts).  Grow the buffer to what they hold, within
+ * net.ipv4.tcp_rmem[2], unless the user set it or the protocol is short
+ * of memory; and stop quick ACKs.
+ */
+static void xtcp_clamp_window(struct sock *sk)
+{
+	struct net *net = sock_net(sk);
+	int rmem2 = READ_ONCE(net->ipv4.sysctl_tcp_rmem[2]);
+
+	inet_csk(sk)->icsk_ack.quick = 0;
+	if (sk->sk_rcvbuf < rmem2 &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK) &&
+	    !xtcp_under_memory_pressure(sk) &&
+	    sk_memory_allocated(sk) < sk_prot_mem_limits(sk, 0))
+		WRITE_ONCE(sk->sk_rcvbuf,
+			   min(atomic_read(&sk->sk_rmem_alloc), rmem2));
+}
+
+/* The twin of tcp_prune_queue(): the sock is over its receive buffer,
+ * or the protocol has no memory for more.  Grow the buffer if it may
+ * (xtcp_clamp_window()); else collapse the queues, then drop
+ * out-of-order data.  Returns -1 when even that did not bring it within
+ * the buffer: the caller drops the segment (the sender will send it
+ * again).
  */
 static int xtcp_prune_queue(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	int rcvbuf = READ_ONCE(sk->sk_rcvbuf);
+	int rcvbuf;
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_PRUNECALLED);
+	if (atomic_read(&sk->sk_rmem_alloc) >= READ_ONCE(sk->sk_rcvbuf))
+		xtcp_clamp_window(sk);
+	rcvbuf = READ_ONCE(sk->sk_rcvbuf);
 	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
 		return 0;
 
@@ -1727,6 +1753,7 @@ static int xtcp_prune_queue(struct sock *sk)
 		xtcp_collapse(sk, &sk->sk_receive_queue, NULL,
 			      skb_peek(&sk->sk_receive_queue), NULL,
 			      xsk->copied_seq, xsk->rcv_nxt);
+	sk_mem_reclaim(sk);
 	if (atomic_read(&sk->sk_rmem_alloc) <= rcvbuf)
 		return 0;
 
@@ -1953,6 +1980,125 @@ charge:
 	return true;
 }
 
+/* The twin of tcp_rcv_rtt_update(): fold @sample (usecs) into the
+ * receiver's RTT estimate.  A sample taken once a window (@win_dep) is
+ * an upper bound of the RTT (the sender may not have filled the
+ * window): it only ever lowers the estimate.  A TSecr sample is
+ * averaged in with weight 1/8.
+ */
+static void xtcp_rcv_rtt_update(struct xtcp_sock *xsk, u32 sample,
+				bool win_dep)
+{
+	u32 est = xsk->rcv_rtt_est.rtt_us;
+
+	if (!est)
+		est = sample << 3;
+	else if (win_dep)
+		est = min(est, sample << 3);
+	else
+		est = est + sample - (est >> 3);
+	xsk->rcv_rtt_est.rtt_us = max(est, 1U);
+}
+
+/* The twin of tcp_rcv_rtt_measure(): without timestamps, the time a
+ * window of data takes to arrive is one RTT at most.  Called for
+ * in-order data.
+ */
+static void xtcp_rcv_rtt_measure(struct xtcp_sock *xsk)
+{
+	u64 now = tcp_clock_us();
+
+	if (xsk->rcv_rtt_est.time) {
+		if (before(xsk->rcv_nxt, xsk->rcv_rtt_est.seq))
+			return;
+		xtcp_rcv_rtt_update(xsk, max_t(u64, now -
+					       xsk->rcv_rtt_est.time, 1),
+				    true);
+	}
+	xsk->rcv_rtt_est.seq = xsk->rcv_nxt + xsk->rcv_wnd;
+	xsk->rcv_rtt_est.time = now;
+}
+
+/* The twin of tcp_rcv_rtt_measure_ts(): a full segment echoing a new
+ * TSecr gives an RTT sample, from our clock to the peer and back.
+ */
+static void xtcp_rcv_rtt_measure_ts(struct sock *sk, const struct sk_buff *skb,
+				    const struct xtcp_options_received *rx)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 delta;
+
+	if (!rx->saw_tstamp || !xsk->tstamp_ok ||
+	    rx->rcv_tsecr == xsk->rcv_rtt_last_tsecr)
+		return;
+	xsk->rcv_rtt_last_tsecr = rx->rcv_tsecr;
+	if (tcb->end_seq - tcb->seq < xsk->rcv_mss)
+		return;
+	delta = xtcp_ts_now() + xsk->tsoffset - rx->rcv_tsecr;
+	if (delta >= INT_MAX / USEC_PER_MSEC)
+		return;
+	xtcp_rcv_rtt_update(xsk, max(delta, 1U) * USEC_PER_MSEC, false);
+}
+
+/* The twin of tcp_rcv_space_adjust(), dynamic right-sizing: once per
+ * receiver RTT, see how much the reader took in it.  When that beat the
+ * last RTT's, grow sk_rcvbuf (and the window clamp with it) so that the
+ * window holds twice what the reader takes, and more while the rate
+ * grows, as memory for full segments costs; unless the user locked the
+ * buffer (SO_RCVBUF) or net.xtcp.moderate_rcvbuf is off.  The buffer
+ * never shrinks here, and never passes net.ipv4.tcp_rmem[2].  Called by
+ * the readers, under the socket lock.
+ */
+void xtcp_rcv_space_adjust(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u64 now = tcp_clock_us();
+	u32 copied;
+
+	if (!xsk->rcv_rtt_est.rtt_us ||
+	    now - xsk->rcvq_space.time < (xsk->rcv_rtt_est.rtt_us >> 3))
+		return;
+
+	copied = xsk->copied_seq - xsk->rcvq_space.seq;
+	if (copied <= xsk->rcvq_space.space)
+		goto new_measure;
+
+	if (XTCP_SYSCTL(sock_net(sk), moderate_rcvbuf) &&
+	    !(sk->sk_userlocks & SOCK_RCVBUF_LOCK)) {
+		u32 advmss = max_t(u32, xsk->advmss, 1);
+		u64 rcvwin, grow;
+		int rcvmem;
+		u64 rcvbuf;
+
+		/* twice the last RTT's data, slack for 16 segments of
+		 * reordering, and twice the growth seen on top
+		 */
+		rcvwin = ((u64)copied << 1) + 16 * advmss;
+		grow = div_u64(rcvwin * (copied - xsk->rcvq_space.space),
+			       max_t(u32, xsk->rcvq_space.space, 1));
+		rcvwin += grow << 1;
+
+		/* what one full segment costs in truesize */
+		rcvmem = SKB_TRUESIZE(advmss + MAX_TCP_HEADER);
+		while (xtcp_win_from_space(rcvmem) < advmss)
+			rcvmem += 128;
+
+		rcvbuf = div_u64(rcvwin, advmss) * rcvmem;
+		rcvbuf = min_t(u64, rcvbuf,
+			       READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_rmem[2]));
+		if (rcvbuf > sk->sk_rcvbuf) {
+			WRITE_ONCE(sk->sk_rcvbuf, (int)rcvbuf);
+			xsk->window_clamp = xtcp_win_from_space(rcvbuf);
+		}
+	}
+	xsk->rcvq_space.space = copied;
+
+new_measure:
+	xsk->rcvq_space.seq = xsk->copied_seq;
+	xsk->rcvq_space.time = now;
+}
+
 /* The twin of tcp_data_queue(): consumes @skb, whose header is pulled.
  *  - at rcv_nxt (or partly before it): to the receive queue, within the
  *    receive buffer, then what the out-of-order queue holds after it;
@@ -1981,8 +2127,10 @@ static void xtcp_data_queue(struct sock *sk, struct sk_buff *skb)
 		}
 queue_and_out:
 		/* an empty receive queue always takes it */
-		if (!skb_queue_empty(&sk->sk_receive_queue) &&
-		    xtcp_try_rmem_schedule(sk, skb, skb->truesize)) {
+		if (skb_queue_empty(&sk->sk_receive_queue)) {
+			xtcp_forced_mem_schedule(sk, skb->truesize,
+						 SK_MEM_RECV);
+		} else if (xtcp_try_rmem_schedule(sk, skb, skb->truesize)) {
 			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RCVQDROP);
 			if (!sock_flag(sk, SOCK_DEAD))
 				sk->sk_data_ready(sk);
@@ -1994,9 +2142,13 @@ queue_and_out:
 		 */
 		if (skb->len > xsk->rcv_mss)
 			xsk->rcv_mss = min_t(u32, skb->len, xsk->advmss);
-		/* tcp_event_data_recv(): idle time, for keepalive */
-		if (skb->len)
+		/* tcp_event_data_recv(): idle time, for keepalive, and the
+		 * receiver's RTT for autotuning
+		 */
+		if (skb->len) {
 			inet_csk(sk)->icsk_ack.lrcvtime = jiffies;
+			xtcp_rcv_rtt_measure(xsk);
+		}
 		fin = tcb->tcp_flags & TCPHDR_FIN;
 		xtcp_queue_rcv(sk, skb, false);
 		if (fin)
@@ -2046,14 +2198,32 @@ out_of_window:
 		xtcp_send_ack(sk);
 }
 
-/* The twin of tcp_init_buffer_space()'s tcp_sndbuf_expand(): once the
- * MSS is known, room for two initial windows of full segments, as they
- * cost in memory, unless the user set SO_SNDBUF.
+/* The twin of tcp_init_buffer_space(), once the connection is
+ * established.  The window clamp fits the receive buffer, less one
+ * segment (so that a full window always leaves room for one more), and
+ * autotuning starts from the first window's worth of data (at most ten
+ * segments).  Then the send buffer: room for two initial windows of
+ * full segments, as they cost in memory, unless the user set SO_SNDBUF.
  */
 void xtcp_init_buffer_space(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 maxwin = xtcp_win_from_space(READ_ONCE(sk->sk_rcvbuf));
 	int per_mss, sndmem;
+
+	xsk->rcv_rtt_est.rtt_us = 0;
+	xsk->rcv_rtt_est.time = 0;
+	xsk->rcv_rtt_last_tsecr = 0;
+	xsk->rcvq_space.time = tcp_clock_us();
+	xsk->rcvq_space.seq = xsk->copied_seq;
+	if (xsk->window_clamp >= maxwin)
+		xsk->window_clamp = maxwin;
+	if (xsk->window_clamp > 2U * xsk->advmss &&
+	    xsk->window_clamp + xsk->advmss > maxwin)
+		xsk->window_clamp = max(2U * xsk->advmss,
+					maxwin - xsk->advmss);
+	xsk->rcvq_space.space = min_t(u32, xsk->rcv_wnd,
+				      XTCP_INIT_CWND * xsk->advmss);
 
 	if (sk->sk_userlocks & SOCK_SNDBUF_LOCK)
 		return;
@@ -2382,6 +2552,7 @@ int xtcp_rcv_state_process(struct sock *sk, struct sk_buff *skb)
 		}
 		fallthrough;
 	case TCP_ESTABLISHED:
+		xtcp_rcv_rtt_measure_ts(sk, skb, &rx);
 		__skb_pull(skb, th->doff * 4);
 		xtcp_data_queue(sk, skb);
 		break;

@@ -197,6 +197,9 @@ static u32 __xtcp_select_window(struct sock *sk)
 
 	if (free_space < 0)
 		free_space = 0;
+	/* short of memory: four segments, as tcp_adjust_rcv_ssthresh() */
+	if (unlikely(xtcp_under_memory_pressure(sk)))
+		full_space = min_t(int, full_space, 4 * xsk->advmss);
 	if (mss > full_space) {
 		mss = full_space;
 		if (mss <= 0)
@@ -340,7 +343,7 @@ static struct sk_buff *xtcp_stream_alloc_skb(struct sock *sk, int size,
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, XTCP_HDR_MAX);
-	sk_wmem_queued_add(sk, skb->truesize);
+	xtcp_wmem_queued_add(sk, skb->truesize);
 	return skb;
 }
 
@@ -423,7 +426,7 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 		return -ENOMEM;
 	skb_reserve(buff, XTCP_HDR_MAX);
 	skb_put_data(buff, skb->data + len, nlen);
-	sk_wmem_queued_add(sk, buff->truesize);
+	xtcp_wmem_queued_add(sk, buff->truesize);
 
 	XTCP_SKB_CB(buff)->seq = tcb->seq + len;
 	XTCP_SKB_CB(buff)->end_seq = tcb->end_seq;

@@ -172,6 +172,8 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_DSACKUNDO]		= "TCPDSACKUndo",
 	[XTCP_MIB_FULLUNDO]		= "TCPFullUndo",
 	[XTCP_MIB_LOSSUNDO]		= "TCPLossUndo",
+	[XTCP_MIB_MEMORYPRESSURES]	= "TCPMemoryPressures",
+	[XTCP_MIB_MEMORYPRESSURESCHRONO] = "TCPMemoryPressuresChrono",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */
@@ -190,6 +192,26 @@ static int xtcp_stat_show(struct seq_file *f, void *v)
 	return 0;
 }
 
+/* /proc/net/xtcp_sockstat: XTCP's line of /proc/net/sockstat
+ * (sockstat_seq_show()), "XTCP: inuse N orphan N tw N alloc N mem N":
+ * the socks hashed in this netns, and, for the whole system as 6.1
+ * counts them, orphans, time-wait socks, socks allocated and the pages
+ * of net.xtcp.mem accounted (per-CPU reserves included: exact, where
+ * sockstat's "mem" leaves them out).
+ */
+static int xtcp_sockstat_show(struct seq_file *f, void *v)
+{
+	struct net *net = seq_file_single_net(f);
+
+	seq_printf(f, "XTCP: inuse %d orphan %d tw %ld alloc %lld mem %ld\n",
+		   sock_prot_inuse_get(net, &xtcp_prot),
+		   xtcp_orphan_count_sum(),
+		   atomic_long_read(&xtcp_objects[XTCP_OBJ_TWSK]),
+		   percpu_counter_sum_positive(&xtcp_sockets_allocated),
+		   xtcp_memory_allocated_sum());
+	return 0;
+}
+
 int xtcp_proc_net_init(struct net *net)
 {
 	struct xtcp_net *xn = xtcp_pernet(net);
@@ -203,8 +225,13 @@ int xtcp_proc_net_init(struct net *net)
 	if (!proc_create_net_single("xtcp_stat", 0444, net->proc_net,
 				    xtcp_stat_show, NULL))
 		goto err_remove_xtcp;
+	if (!proc_create_net_single("xtcp_sockstat", 0444, net->proc_net,
+				    xtcp_sockstat_show, NULL))
+		goto err_remove_stat;
 	return 0;
 
+err_remove_stat:
+	remove_proc_entry("xtcp_stat", net->proc_net);
 err_remove_xtcp:
 	remove_proc_entry("xtcp", net->proc_net);
 err_free_mib:
@@ -216,6 +243,7 @@ err:
 /* After the hook is gone: nothing counts any more. */
 void xtcp_proc_net_exit(struct net *net)
 {
+	remove_proc_entry("xtcp_sockstat", net->proc_net);
 	remove_proc_entry("xtcp_stat", net->proc_net);
 	remove_proc_entry("xtcp", net->proc_net);
 }

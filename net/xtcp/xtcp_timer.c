@@ -57,6 +57,16 @@ void xtcp_orphan_count_dec(void)
 	this_cpu_dec(xtcp_orphan_count);
 }
 
+/* How many orphans there are (/proc/net/xtcp_sockstat). */
+int xtcp_orphan_count_sum(void)
+{
+	int cpu, orphans = 0;
+
+	for_each_possible_cpu(cpu)
+		orphans += per_cpu(xtcp_orphan_count, cpu);
+	return max(orphans, 0);
+}
+
 /* The twin of tcp_too_many_orphans(). */
 bool xtcp_too_many_orphans(int shift)
 {
@@ -140,8 +150,8 @@ static void xtcp_write_err(struct sock *sk)
 }
 
 /* The twin of tcp_out_of_resources(): an orphan's timer found too many
- * orphans (XTCP does no memory accounting against tcp_mem yet, so only
- * the count is checked).  Returns 1 when the sock was closed.
+ * orphans, or the protocol out of memory (xtcp_check_oom()).  Returns 1
+ * when the sock was closed.
  */
 static int xtcp_out_of_resources(struct sock *sk, bool do_reset)
 {
@@ -155,7 +165,7 @@ static int xtcp_out_of_resources(struct sock *sk, bool do_reset)
 	if (READ_ONCE(sk->sk_err_soft))
 		shift++;
 
-	if (xtcp_too_many_orphans(shift)) {
+	if (xtcp_check_oom(sk, shift)) {
 		/* reset when we sent lately, or the window is shut */
 		if ((s32)(jiffies - xsk->lsndtime) <= XTCP_TIMEWAIT_LEN ||
 		    (!xsk->snd_wnd && !xsk->packets_out))
