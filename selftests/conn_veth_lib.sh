@@ -127,6 +127,23 @@ srv_nc() {
 	bg+=("$SRV_PID")
 }
 
+# wait_listen OUT: until the tool writing OUT says "listening" (1 on
+# "error" or after 10 s, with OUT shown)
+wait_listen() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		first_is "$1" listening && return 0
+		first_is "$1" error && break
+		snooze 0.02
+	done
+	show "$1"
+	return 1
+}
+
+# xtcp_is_inet: true when XTCP_FAMILY makes the tool's "xtcp" AF_INET
+# (the suite run against stock TCP only)
+xtcp_is_inet() { [ "${XTCP_FAMILY:-}" = 2 ]; }
+
 srv_wait() {
 	local rc p n=()
 	wait "$SRV_PID" 2>/dev/null

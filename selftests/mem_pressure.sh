@@ -29,18 +29,6 @@ TO=90
 xtcp_mem=
 tcp_mem=
 
-xtcp_is_inet() { [ "${XTCP_FAMILY:-}" = 2 ]; }
-
-wait_listen() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		first_is "$1" listening && return 0
-		first_is "$1" error && break
-		snooze 0.02
-	done
-	return 1
-}
-
 restore() {
 	[ -n "$xtcp_mem" ] && sysctl -qw net.xtcp.mem="$xtcp_mem"
 	[ -n "$tcp_mem" ] && sysctl -qw net.ipv4.tcp_mem="$tcp_mem"

@@ -57,19 +57,6 @@ one() {
 	fi
 }
 
-xtcp_is_inet() { [ "${XTCP_FAMILY:-}" = 2 ]; }
-
-wait_listen() {
-	local i
-	for ((i = 0; i < 500; i++)); do
-		first_is "$1" listening && return 0
-		first_is "$1" error && break
-		snooze 0.02
-	done
-	show "$1"
-	return 1
-}
-
 # judge NAME OUT grow|keep: the data intact, and SO_RCVBUF grew or kept
 judge() {
 	local name=$1 out=$2 want=$3 r0 r1 sp rtt
