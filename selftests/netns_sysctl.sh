@@ -24,7 +24,7 @@ nok()  { num=$((num + 1)); nfail=$((nfail + 1)); echo "not ok $num $*"; }
 NAMES=(syn_retries synack_retries retries1 retries2 orphan_retries
        fin_timeout keepalive_time keepalive_intvl keepalive_probes
        invalid_ratelimit abort_on_overflow sack timestamps window_scaling
-       dsack moderate_rcvbuf)
+       dsack moderate_rcvbuf recovery early_retrans)
 
 # values each pair must treat alike: accepted (and read back the same),
 # or refused with the same error
@@ -40,6 +40,8 @@ declare -A TRY=(
 	[fin_timeout]="1 30 x"
 	[keepalive_time]="1 600"
 	[invalid_ratelimit]="0 250"
+	[recovery]="0 1 4 255 256 -1"
+	[early_retrans]="0 2 3 4 5 -1"
 )
 
 echo "TAP version 13"

@@ -248,6 +248,28 @@ struct xtcp_sock {
 	u8	is_cwnd_limited : 1,
 		ca_setsockopt : 1,	/* the user chose ca_ops */
 		ca_initialized : 1;
+	/* RACK (RFC 8985) and tail loss probes (xtcp_recovery.c), the
+	 * twins of tcp_sock's rack, tlp_high_seq and rtt_min.  Times are
+	 * xtcp_clock_us() values, as the skbs' mstamp.
+	 */
+	struct {
+		u64	mstamp;	/* send time of the latest sent skb delivered */
+		u64	reo_wnd_mstamp;	/* when reo_wnd_steps last grew
+					 * (one step per round trip)
+					 */
+		u32	rtt_us;	/* RTT of that skb */
+		u32	end_seq;	/* its end */
+		u8	reo_wnd_steps;	/* reordering window, in min_rtt/4 */
+		u8	reo_wnd_persist : 5,	/* recoveries to keep it */
+			dsack_seen : 1,	/* a D-SACK asks for a wider window */
+			advanced : 1;	/* mstamp moved: look for losses */
+	} rack;
+	u64	tcp_mstamp;	/* the clock of the ACK or timer at work */
+	u32	reord_seen;	/* reordering events seen */
+	u32	min_rtt_us;	/* smallest RTT sample of the window, 0: none */
+	u32	min_rtt_stamp;	/* jiffies when it was taken */
+	u32	tlp_high_seq;	/* snd_nxt at the loss probe out, 0: none */
+	u8	tlp_retrans : 1;	/* that probe was a retransmission */
 	/* Congestion control (xtcp_cong.c): set under the socket lock,
 	 * read locklessly by getsockopt (READ_ONCE).  Its private state is
 	 * icsk_ca_priv (xtcp_ca()).
@@ -451,6 +473,8 @@ enum {
 	/* protocol memory (net.xtcp.mem) */
 	XTCP_MIB_MEMORYPRESSURES,
 	XTCP_MIB_MEMORYPRESSURESCHRONO,
+	XTCP_MIB_LOSSPROBES,
+	XTCP_MIB_LOSSPROBERECOVERY,
 	__XTCP_MIB_MAX
 };
 
@@ -479,6 +503,8 @@ struct xtcp_sysctl {
 	u8	window_scaling;
 	u8	dsack;
 	u8	moderate_rcvbuf;
+	u8	recovery;	/* TCP_RACK_* bits */
+	u8	early_retrans;	/* 3, 4: tail loss probes */
 	/* the algorithm new sockets take (net.xtcp.congestion_control):
 	 * never NULL, never unregistered while the module is loaded
 	 */
@@ -658,6 +684,7 @@ struct xtcp_skb_cb {
 	u8	retransmitted;	/* ever retransmitted (Karn) */
 	u8	sacked;		/* output: XTCPCB_* scoreboard marks */
 	u32	rexmit_nxt;	/* output: snd_nxt when last retransmitted */
+	u64	mstamp;		/* output: xtcp_clock_us() when (re)sent */
 };
 
 /* The scoreboard's marks of a sent skb (the twins of TCPCB_*). */
@@ -692,6 +719,8 @@ struct xtcp_options_received {
 #define XTCP_DELACK_MIN		(HZ / 25)
 #define XTCP_RESOURCE_PROBE_INTERVAL	(HZ / 2)
 #define XTCP_TIMEOUT_MIN	2U	/* jiffies */
+/* recoveries a D-SACK-widened RACK reordering window lasts */
+#define XTCP_RACK_RECOVERY_THRESH	16
 #define XTCP_INIT_CWND		10
 #define XTCP_MSS_DEFAULT	536
 #define XTCP_MAX_WSCALE		14
@@ -707,6 +736,14 @@ static inline u32 xtcp_ts_now(void)
 static inline int xtcp_win_from_space(int space)
 {
 	return space - (space >> 1);
+}
+
+/* The clock of RACK and of RTT samples: the twin of tcp_clock_us(), in
+ * step with xtcp_ts_now() (the same clock in milliseconds).
+ */
+static inline u64 xtcp_clock_us(void)
+{
+	return div_u64(ktime_get_ns(), NSEC_PER_USEC);
 }
 
 static inline u32 xtcp_receive_window(const struct xtcp_sock *xsk)
@@ -880,6 +917,13 @@ void xtcp_ofo_init(struct sock *sk);
 void xtcp_ofo_purge(struct sock *sk);
 void xtcp_enter_loss(struct sock *sk);
 void xtcp_clear_sender_state(struct sock *sk);
+void xtcp_enter_recovery(struct sock *sk);
+void xtcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+			 int newly_lost, int flag);
+void xtcp_init_cwnd_reduction(struct sock *sk);
+void xtcp_end_cwnd_reduction(struct sock *sk);
+void xtcp_try_keep_open(struct sock *sk);
+void xtcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb);
 
 /* xtcp_minisocks.c */
 int xtcp_minisocks_init(void);
@@ -913,6 +957,26 @@ bool xtcp_inet_csk_reqsk_queue_add(struct sock *sk, struct sock *child);
 int xtcp_proc_net_init(struct net *net);
 void xtcp_proc_net_exit(struct net *net);
 void xtcp_mib_net_exit(struct net *net);
+
+/* xtcp_recovery.c: RACK-TLP (RFC 8985), the twin of tcp_recovery.c and
+ * of the loss probe half of tcp_output.c.  Everything under the socket
+ * lock.
+ */
+bool xtcp_is_rack(const struct sock *sk);
+void xtcp_rack_advance(struct xtcp_sock *xsk, bool retrans, u32 end_seq,
+		       u64 xmit_time);
+bool xtcp_rack_mark_lost(struct sock *sk);
+void xtcp_rack_reo_timeout(struct sock *sk);
+void xtcp_rack_update_reo_wnd(struct sock *sk);
+s32 xtcp_rack_skb_timeout(const struct xtcp_sock *xsk,
+			  const struct sk_buff *skb, u32 reo_wnd);
+void xtcp_update_rtt_min(struct xtcp_sock *xsk, u32 rtt_us);
+void xtcp_reset_xmit_timer(struct sock *sk, int what, unsigned long when);
+void xtcp_rearm_rto(struct sock *sk);
+bool xtcp_schedule_loss_probe(struct sock *sk, bool advancing_rto);
+void xtcp_send_loss_probe(struct sock *sk);
+void xtcp_event_data_sent(struct sock *sk);
+void xtcp_rack_init(struct xtcp_sock *xsk);
 
 /* xtcp_timer.c */
 void xtcp_init_xmit_timers(struct sock *sk);

@@ -64,6 +64,11 @@ static const struct ctl_table xtcp_sysctl_template[] = {
 	XTCP_SYSCTL_BOOL(window_scaling),
 	XTCP_SYSCTL_BOOL(dsack),
 	XTCP_SYSCTL_BOOL(moderate_rcvbuf),
+	/* TCP_RACK_* bits, unbounded as tcp_recovery */
+	XTCP_SYSCTL_ENTRY(recovery, sizeof(u8), proc_dou8vec_minmax, NULL,
+			  NULL),
+	XTCP_SYSCTL_ENTRY(early_retrans, sizeof(u8), proc_dou8vec_minmax,
+			  SYSCTL_ZERO, SYSCTL_FOUR),
 	/* a name: ENOENT for one no algorithm has, as 6.1's */
 	XTCP_SYSCTL_ENTRY(congestion_control, XTCP_CA_NAME_MAX,
 			  xtcp_proc_congestion_control, NULL, NULL),
@@ -110,6 +115,8 @@ static void xtcp_sysctl_defaults(struct xtcp_sysctl *sc)
 	sc->window_scaling = 1;
 	sc->dsack = 1;
 	sc->moderate_rcvbuf = 1;
+	sc->recovery = TCP_RACK_LOSS_DETECTION;
+	sc->early_retrans = 3;
 }
 
 static int xtcp_sysctl_net_init(struct xtcp_net *xn)

@@ -231,7 +231,8 @@ static void xtcp_store_ts_recent(struct xtcp_sock *xsk,
 #define XTCP_FLAG_DSACKING_ACK		0x080	/* it carried a D-SACK */
 #define XTCP_FLAG_LOST_RETRANS		0x100	/* a retransmit was lost */
 #define XTCP_FLAG_SACK_RENEGING	0x200	/* the peer dropped SACKed data */
-#define XTCP_FLAG_NO_TIMER_REARM	0x400	/* the reneging timer is set */
+#define XTCP_FLAG_DSACK_TLP		0x400	/* it D-SACKed the loss probe */
+#define XTCP_FLAG_SET_XMIT_TIMER	0x800	/* set the probe or RTO timer */
 
 #define XTCP_FLAG_ACKED		(XTCP_FLAG_DATA_ACKED | XTCP_FLAG_SYN_ACKED)
 #define XTCP_FLAG_NOT_DUP	(XTCP_FLAG_DATA | XTCP_FLAG_WIN_UPDATE | \
@@ -259,7 +260,7 @@ static u32 xtcp_highest_sack_seq(const struct xtcp_sock *xsk)
 }
 
 /* The twin of tcp_mark_skb_lost(). */
-static void xtcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
+void xtcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
@@ -302,6 +303,7 @@ void xtcp_clear_sender_state(struct sock *sk)
 	xsk->ca_state = TCP_CA_Open;
 	xsk->ca_initialized = 0;
 	memset(xtcp_ca(sk), 0, ICSK_CA_PRIV_SIZE);
+	xtcp_rack_init(xsk);
 }
 
 /* ------------------------------------------------------------------ */
@@ -384,14 +386,29 @@ static void xtcp_check_sack_reordering(struct sock *sk, u32 low_seq)
 	if (metric > xsk->reordering * mss)
 		xsk->reordering = min_t(u32, DIV_ROUND_UP(metric, mss),
 					XTCP_MAX_REORDERING);
+	xsk->reord_seen++;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKREORDER);
+	/* RACK looks again, with the reordering window now open */
+	xsk->rack.advanced = 1;
 }
 
+/* What one ACK's SACK blocks told (the twin of tcp_sacktag_state):
+ * XTCP_FLAG_* bits, the lowest hole an original filled, and the send
+ * times of the first and last never retransmitted skbs newly SACKed
+ * (RTT samples), 0 when none.
+ */
+struct xtcp_sacktag_state {
+	int	flag;
+	u32	reord;
+	u64	first_sackt;
+	u64	last_sackt;
+};
+
 /* The twin of tcp_sacktag_one(): the peer holds all of @skb (twice,
- * for a D-SACK: @dup).  *@reord: the lowest hole filled by an original.
+ * for a D-SACK: @dup).
  */
 static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
-			     int *flag, u32 *reord)
+			     struct xtcp_sacktag_state *state)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
@@ -404,9 +421,15 @@ static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
 	/* acked by this very ACK: xtcp_clean_rtx_queue() frees it */
 	if (!after(tcb->end_seq, xsk->snd_una))
 		return;
-	if (!tcb->retransmitted && xsk->sacked_out &&
-	    before(tcb->seq, xsk->highest_sack) && before(tcb->seq, *reord))
-		*reord = tcb->seq;
+	xtcp_rack_advance(xsk, tcb->retransmitted, tcb->end_seq, tcb->mstamp);
+	if (!tcb->retransmitted) {
+		if (xsk->sacked_out && before(tcb->seq, xsk->highest_sack) &&
+		    before(tcb->seq, state->reord))
+			state->reord = tcb->seq;
+		if (!state->first_sackt)
+			state->first_sackt = tcb->mstamp;
+		state->last_sackt = tcb->mstamp;
+	}
 	if (tcb->sacked & XTCPCB_LOST)
 		xsk->lost_out--;
 	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
@@ -417,7 +440,7 @@ static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
 		xsk->highest_sack = tcb->end_seq;
 	xsk->sacked_out++;
 	xsk->delivered++;
-	*flag |= XTCP_FLAG_DATA_SACKED;
+	state->flag |= XTCP_FLAG_DATA_SACKED;
 }
 
 /* The twin of the old tcp_mark_lost_retrans(): in recovery, a
@@ -453,22 +476,22 @@ static void xtcp_mark_lost_retrans(struct sock *sk, int *flag)
 	}
 }
 
-/* Read the SACK option of @ack_skb and mark what it covers; returns
- * XTCP_FLAG_* bits.
+/* Read the SACK option of @ack_skb and mark what it covers, in
+ * @state; returns its XTCP_FLAG_* bits.
  */
 static int xtcp_sacktag_write_queue(struct sock *sk,
 				    const struct sk_buff *ack_skb,
 				    const struct xtcp_options_received *rx,
-				    u32 prior_snd_una)
+				    u32 prior_snd_una,
+				    struct xtcp_sacktag_state *state)
 {
 	const unsigned char *opt = (const unsigned char *)tcp_hdr(ack_skb) +
 				   rx->sack_off;
 	struct xtcp_sack_block wire[XTCP_MAX_SACKS], sp[XTCP_MAX_SACKS];
 	u32 ack = XTCP_SKB_CB(ack_skb)->ack_seq;
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	int num, used = 0, flag = 0, i, j;
+	int num, used = 0, i, j;
 	bool dup[XTCP_MAX_SACKS], dsack;
-	u32 reord = xsk->snd_nxt;
 	struct sk_buff *skb;
 
 	num = min((opt[1] - TCPOLEN_SACK_BASE) / TCPOLEN_SACK_PERBLOCK,
@@ -477,17 +500,29 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 		wire[i].start_seq = get_unaligned_be32(opt + 2 + 8 * i);
 		wire[i].end_seq = get_unaligned_be32(opt + 6 + 8 * i);
 	}
+	state->flag = 0;
+	state->reord = xsk->snd_nxt;
 	if (!num)
 		return 0;
 	dsack = xtcp_check_dsack(sk, ack, wire, num, prior_snd_una);
-	if (dsack)
-		flag |= XTCP_FLAG_DSACKING_ACK;
+	if (dsack) {
+		state->flag |= XTCP_FLAG_DSACKING_ACK;
+		/* the loss probe and its original both arrived */
+		if (xsk->tlp_high_seq && xsk->tlp_high_seq == wire[0].end_seq &&
+		    wire[0].end_seq - wire[0].start_seq <= xsk->mss_cache)
+			state->flag |= XTCP_FLAG_DSACK_TLP;
+		/* a spurious recovery RACK started on reordering?  Widen
+		 * its window (xtcp_rack_update_reo_wnd())
+		 */
+		if (xsk->reord_seen && !(state->flag & XTCP_FLAG_DSACK_TLP))
+			xsk->rack.dsack_seen = 1;
+	}
 
 	/* too old an ACK to trust its blocks */
 	if (before(ack, prior_snd_una - xsk->max_window))
 		return 0;
 	if (!xsk->packets_out)
-		return flag;
+		return state->flag;
 
 	for (i = 0; i < num; i++) {
 		if (!xtcp_is_sackblock_valid(xsk, dsack && !i,
@@ -516,7 +551,7 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 		used++;
 	}
 	if (!used)
-		return flag;
+		return state->flag;
 
 	/* one walk: the blocks are sorted by start, and may overlap */
 	j = 0;
@@ -530,23 +565,24 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 			break;
 		for (k = j; k < used && !after(sp[k].start_seq, tcb->seq); k++) {
 			if (!after(tcb->end_seq, sp[k].end_seq)) {
-				xtcp_sacktag_one(sk, skb, dup[k], &flag,
-						 &reord);
+				xtcp_sacktag_one(sk, skb, dup[k], state);
 				break;
 			}
 		}
 	}
 	if (xsk->ca_state != TCP_CA_Loss || xsk->undo_marker)
-		xtcp_check_sack_reordering(sk, reord);
-	xtcp_mark_lost_retrans(sk, &flag);
-	return flag;
+		xtcp_check_sack_reordering(sk, state->reord);
+	/* RACK finds lost retransmissions by itself */
+	if (!xtcp_is_rack(sk))
+		xtcp_mark_lost_retrans(sk, &state->flag);
+	return state->flag;
 }
 
 /* ------------------------------------------------------------------ */
 /* Loss detection and the recovery state machine: the twin of
- * tcp_fastretrans_alert() and its helpers, with RFC 6675's DupThresh
- * rule for SACK and RFC 6582's NewReno without (6.1's RACK is not
- * modelled).
+ * tcp_fastretrans_alert() and its helpers, with RACK (xtcp_recovery.c)
+ * for SACK, RFC 6675's DupThresh rule when net.xtcp.recovery turns RACK
+ * off, and RFC 6582's NewReno without SACK.
  */
 
 /* Reno: a duplicate ACK counts as a SACKed segment (tcp_add_reno_sack,
@@ -590,10 +626,18 @@ static bool xtcp_force_fast_retransmit(const struct xtcp_sock *xsk)
 		     xsk->snd_una + xsk->reordering * xsk->mss_cache);
 }
 
-/* The twin of tcp_time_to_recover(). */
-static bool xtcp_time_to_recover(const struct xtcp_sock *xsk)
+/* The twin of tcp_time_to_recover(): loss is proven (marked), or,
+ * without RACK, DupThresh segments are SACKed above a hole.
+ */
+static bool xtcp_time_to_recover(const struct sock *sk)
 {
-	return xsk->lost_out || xsk->sacked_out >= xsk->reordering ||
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (xsk->lost_out)
+		return true;
+	if (xtcp_is_rack(sk))
+		return false;
+	return xsk->sacked_out >= xsk->reordering ||
 	       (xtcp_is_sack(xsk) && xtcp_force_fast_retransmit(xsk));
 }
 
@@ -651,10 +695,28 @@ static void xtcp_newreno_mark_lost(struct sock *sk, bool snd_una_advanced)
 		xtcp_mark_skb_lost(sk, skb);
 }
 
-static void xtcp_identify_packet_loss(struct sock *sk, int flag)
+/* The twin of tcp_identify_packet_loss(): NewReno without SACK, RACK
+ * with.  A RACK that armed the reorder timer keeps it (no
+ * XTCP_FLAG_SET_XMIT_TIMER); a retransmission it found lost sets
+ * XTCP_FLAG_LOST_RETRANS.
+ */
+static void xtcp_identify_packet_loss(struct sock *sk, int *ack_flag)
 {
-	if (!xtcp_is_sack(xtcp_sk(sk)))
-		xtcp_newreno_mark_lost(sk, flag & XTCP_FLAG_SND_UNA_ADVANCED);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!xtcp_rtx_head(sk))
+		return;
+	if (!xtcp_is_sack(xsk)) {
+		xtcp_newreno_mark_lost(sk,
+				       *ack_flag & XTCP_FLAG_SND_UNA_ADVANCED);
+	} else if (xtcp_is_rack(sk)) {
+		u32 prior_retrans = xsk->retrans_out;
+
+		if (xtcp_rack_mark_lost(sk))
+			*ack_flag &= ~XTCP_FLAG_SET_XMIT_TIMER;
+		if (prior_retrans > xsk->retrans_out)
+			*ack_flag |= XTCP_FLAG_LOST_RETRANS;
+	}
 }
 
 static bool xtcp_any_retrans_done(const struct sock *sk)
@@ -669,7 +731,7 @@ static bool xtcp_any_retrans_done(const struct sock *sk)
 /* The twin of tcp_try_keep_open(): Disorder while anything is SACKed,
  * lost or retransmitted, else Open.
  */
-static void xtcp_try_keep_open(struct sock *sk)
+void xtcp_try_keep_open(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	u8 state = TCP_CA_Open;
@@ -691,11 +753,17 @@ static u32 xtcp_current_ssthresh(const struct xtcp_sock *xsk)
 		   (xsk->snd_cwnd >> 1) + (xsk->snd_cwnd >> 2));
 }
 
-/* The twin of tcp_init_undo(): a reduction that D-SACKs may undo. */
+/* The twin of tcp_init_undo(): a reduction that D-SACKs may undo,
+ * once every retransmission in flight (a loss probe's too) is D-SACKed.
+ */
 static void xtcp_init_undo(struct xtcp_sock *xsk)
 {
 	xsk->undo_marker = xsk->snd_una;
-	xsk->undo_retrans = xsk->retrans_out ? : -1;
+	xsk->undo_retrans = xsk->retrans_out;
+	if (xsk->tlp_high_seq && xsk->tlp_retrans)
+		xsk->undo_retrans++;
+	if (!xsk->undo_retrans)
+		xsk->undo_retrans = -1;
 }
 
 /* Every retransmission since undo_marker was D-SACKed: the reduction
@@ -726,11 +794,17 @@ static void xtcp_undo_cwnd_reduction(struct sock *sk, bool unmark_loss)
 	xsk->undo_marker = 0;
 }
 
-/* The twin of tcp_try_undo_dsack(). */
+/* The twin of tcp_try_undo_dsack(): RACK keeps its reordering window
+ * for one more recovery.
+ */
 static bool xtcp_try_undo_dsack(struct sock *sk)
 {
-	if (!xtcp_may_undo(xtcp_sk(sk)))
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!xtcp_may_undo(xsk))
 		return false;
+	xsk->rack.reo_wnd_persist = min(XTCP_RACK_RECOVERY_THRESH,
+					xsk->rack.reo_wnd_persist + 1);
 	xtcp_undo_cwnd_reduction(sk, false);
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_DSACKUNDO);
 	return true;
@@ -749,6 +823,8 @@ static bool xtcp_try_undo_recovery(struct sock *sk)
 		xtcp_undo_cwnd_reduction(sk, false);
 		XTCP_INC_STATS(sock_net(sk), xsk->ca_state == TCP_CA_Loss ?
 			       XTCP_MIB_LOSSUNDO : XTCP_MIB_FULLUNDO);
+	} else if (xsk->rack.reo_wnd_persist) {
+		xsk->rack.reo_wnd_persist--;
 	}
 	if (xsk->snd_una == xsk->high_seq && !xtcp_is_sack(xsk))
 		return true;
@@ -773,8 +849,24 @@ static bool xtcp_try_undo_loss(struct sock *sk)
 	return true;
 }
 
-/* The twin of tcp_init_cwnd_reduction() and tcp_enter_recovery(). */
-static void xtcp_enter_recovery(struct sock *sk)
+/* The twin of tcp_init_cwnd_reduction(): a PRR reduction to the
+ * algorithm's ssthresh starts (and ends the loss probe episode).
+ */
+void xtcp_init_cwnd_reduction(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	xsk->high_seq = xsk->snd_nxt;
+	xsk->tlp_high_seq = 0;
+	xsk->snd_cwnd_cnt = 0;
+	xsk->prior_cwnd = xsk->snd_cwnd;
+	xsk->prr_delivered = 0;
+	xsk->prr_out = 0;
+	xsk->snd_ssthresh = xsk->ca_ops->ssthresh(sk);
+}
+
+/* The twin of tcp_enter_recovery(). */
+void xtcp_enter_recovery(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
@@ -784,12 +876,7 @@ static void xtcp_enter_recovery(struct sock *sk)
 	xtcp_init_undo(xsk);
 	if (!xtcp_in_cwnd_reduction(xsk)) {
 		xsk->prior_ssthresh = xtcp_current_ssthresh(xsk);
-		xsk->high_seq = xsk->snd_nxt;
-		xsk->snd_cwnd_cnt = 0;
-		xsk->prior_cwnd = xsk->snd_cwnd;
-		xsk->prr_delivered = 0;
-		xsk->prr_out = 0;
-		xsk->snd_ssthresh = xsk->ca_ops->ssthresh(sk);
+		xtcp_init_cwnd_reduction(sk);
 	}
 	xtcp_set_ca_state(sk, TCP_CA_Recovery);
 }
@@ -797,11 +884,12 @@ static void xtcp_enter_recovery(struct sock *sk)
 /* The twin of tcp_end_cwnd_reduction(): cwnd ends at ssthresh, unless
  * the reduction was undone.
  */
-static void xtcp_end_cwnd_reduction(struct sock *sk)
+void xtcp_end_cwnd_reduction(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
-	if (xsk->snd_ssthresh < U32_MAX && xsk->undo_marker)
+	if (xsk->snd_ssthresh < U32_MAX &&
+	    (xsk->ca_state == TCP_CA_CWR || xsk->undo_marker))
 		xsk->snd_cwnd = xsk->snd_ssthresh;
 	xtcp_ca_event(sk, CA_EVENT_COMPLETE_CWR);
 }
@@ -810,8 +898,8 @@ static void xtcp_end_cwnd_reduction(struct sock *sk)
  * 6937) sets cwnd so that what is sent in recovery follows what is
  * delivered, down to ssthresh.
  */
-static void xtcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
-				int newly_lost, int flag)
+void xtcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
+			 int newly_lost, int flag)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int delta = xsk->snd_ssthresh - xtcp_packets_in_flight(xsk);
@@ -885,9 +973,8 @@ static void xtcp_fastretrans_alert(struct sock *sk, int num_dupack,
 		unsigned long delay = max(usecs_to_jiffies(xsk->srtt_us >> 4),
 					  msecs_to_jiffies(10));
 
-		sk_reset_timer(sk, &inet_csk(sk)->icsk_retransmit_timer,
-			       jiffies + delay);
-		*ack_flag |= XTCP_FLAG_NO_TIMER_REARM;
+		xtcp_reset_xmit_timer(sk, ICSK_TIME_RETRANS, delay);
+		*ack_flag &= ~XTCP_FLAG_SET_XMIT_TIMER;
 		return;
 	}
 
@@ -912,19 +999,19 @@ static void xtcp_fastretrans_alert(struct sock *sk, int num_dupack,
 		}
 		if (xtcp_try_undo_dsack(sk))
 			xtcp_try_keep_open(sk);
-		xtcp_identify_packet_loss(sk, flag);
+		xtcp_identify_packet_loss(sk, ack_flag);
 		if (xsk->ca_state != TCP_CA_Recovery) {
 			/* undone: loss may still be evident */
-			if (!xtcp_time_to_recover(xsk))
+			if (!xtcp_time_to_recover(sk))
 				return;
 			xtcp_enter_recovery(sk);
 		}
 		break;
 	case TCP_CA_Loss:
 		xtcp_process_loss(sk, flag, num_dupack, rexmit);
-		xtcp_identify_packet_loss(sk, flag);
+		xtcp_identify_packet_loss(sk, ack_flag);
 		if (xsk->ca_state != TCP_CA_Open &&
-		    !(flag & XTCP_FLAG_LOST_RETRANS))
+		    !(*ack_flag & XTCP_FLAG_LOST_RETRANS))
 			return;
 		fallthrough;
 	default:
@@ -935,39 +1022,45 @@ static void xtcp_fastretrans_alert(struct sock *sk, int num_dupack,
 		}
 		if (xsk->ca_state <= TCP_CA_Disorder)
 			xtcp_try_undo_dsack(sk);
-		xtcp_identify_packet_loss(sk, flag);
-		if (!xtcp_time_to_recover(xsk)) {
+		xtcp_identify_packet_loss(sk, ack_flag);
+		if (!xtcp_time_to_recover(sk)) {
 			xtcp_try_keep_open(sk);
 			return;
 		}
 		xtcp_enter_recovery(sk);
 		fast_rexmit = true;
 	}
-	if (do_lost)
+	if (!xtcp_is_rack(sk) && do_lost)
 		xtcp_update_scoreboard(sk, fast_rexmit);
 	*rexmit = true;
 }
 
 /* The twin of tcp_timeout_mark_lost() and tcp_enter_loss(), for the
- * RTO: everything not SACKed is lost (all of it when the peer reneged),
+ * RTO: everything not SACKed is lost (all of it when the peer reneged;
+ * with RACK, not what was sent within the last RACK.RTT, but the head),
  * cwnd restarts from one segment and recovery goes back to snd_una.
  */
 void xtcp_enter_loss(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	struct sk_buff *skb = xtcp_rtx_head(sk);
+	struct sk_buff *head = xtcp_rtx_head(sk), *skb;
+	bool rack = xtcp_is_rack(sk);
 	bool is_reneg;
 
-	is_reneg = skb && (XTCP_SKB_CB(skb)->sacked & XTCPCB_SACKED_ACKED);
+	is_reneg = head && (XTCP_SKB_CB(head)->sacked & XTCPCB_SACKED_ACKED);
 	if (is_reneg) {
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKRENEGING);
 		xsk->sacked_out = 0;
 	} else if (!xtcp_is_sack(xsk)) {
 		xsk->sacked_out = 0;
 	}
-	for (skb = xtcp_rtx_head(sk); skb; skb = xtcp_rtx_next(sk, skb)) {
+	xsk->tcp_mstamp = xtcp_clock_us();
+	for (skb = head; skb; skb = xtcp_rtx_next(sk, skb)) {
 		if (is_reneg)
 			XTCP_SKB_CB(skb)->sacked &= ~XTCPCB_SACKED_ACKED;
+		else if (rack && skb != head &&
+			 xtcp_rack_skb_timeout(xsk, skb, 0) > 0)
+			continue;
 		xtcp_mark_skb_lost(sk, skb);
 	}
 
@@ -986,6 +1079,7 @@ void xtcp_enter_loss(struct sock *sk)
 	xsk->snd_cwnd_cnt = 0;
 	xtcp_set_ca_state(sk, TCP_CA_Loss);
 	xsk->high_seq = xsk->snd_nxt;
+	xsk->tlp_high_seq = 0;
 }
 
 /* The congestion part of tcp_init_transfer(): the connection is
@@ -1006,18 +1100,74 @@ static void xtcp_init_transfer(struct sock *sk)
 
 /* ------------------------------------------------------------------ */
 
-/* Free what the ACK covers and account it: the twin of
- * tcp_clean_rtx_queue().  snd_una is already the ACK.  Returns
- * XTCP_FLAG_* bits.
+/* The twin of tcp_stamp_us_delta(): usecs from @t0 to @t1, >= 0. */
+static long xtcp_stamp_delta(u64 t1, u64 t0)
+{
+	return max_t(s64, t1 - t0, 0);
+}
+
+/* The twin of tcp_skb_spurious_retrans(): the ACK echoes a timestamp
+ * older than @skb's retransmission, so the original was delivered.
  */
-static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
+static bool xtcp_skb_spurious_retrans(const struct xtcp_sock *xsk,
+				      const struct sk_buff *skb,
+				      const struct xtcp_options_received *rx)
+{
+	const struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+
+	return tcb->retransmitted && rx->saw_tstamp && rx->rcv_tsecr &&
+	       xsk->tstamp_ok &&
+	       before(rx->rcv_tsecr - xsk->tsoffset,
+		      (u32)div_u64(tcb->mstamp, USEC_PER_MSEC));
+}
+
+/* The twin of tcp_ack_update_rtt(): an RTT sample from the send times
+ * of what the ACK newly acked (never from a retransmitted skb: Karn),
+ * else of what it newly SACKed, else from the echoed timestamp.
+ * @ca_rtt_us (of the last skb delivered) feeds min_rtt.  Returns true
+ * when SRTT took a sample.
+ */
+static bool xtcp_ack_update_rtt(struct sock *sk, int flag, long seq_rtt_us,
+				long sack_rtt_us, long *ca_rtt_us,
 				const struct xtcp_options_received *rx)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (seq_rtt_us < 0)
+		seq_rtt_us = sack_rtt_us;
+	if (seq_rtt_us < 0 && rx->saw_tstamp && rx->rcv_tsecr &&
+	    xsk->tstamp_ok && (flag & XTCP_FLAG_ACKED)) {
+		u32 delta = xtcp_ts_now() + xsk->tsoffset - rx->rcv_tsecr;
+
+		if (delta < INT_MAX / USEC_PER_MSEC) {
+			seq_rtt_us = max(delta, 1U) * USEC_PER_MSEC;
+			*ca_rtt_us = seq_rtt_us;
+		}
+	}
+	if (seq_rtt_us < 0)
+		return false;
+	xtcp_update_rtt_min(xsk, *ca_rtt_us);
+	xtcp_rtt_estimator(sk, seq_rtt_us);
+	/* RFC 6298: a valid sample ends the backoff */
+	inet_csk(sk)->icsk_backoff = 0;
+	return true;
+}
+
+/* Free what the ACK covers and account it: the twin of
+ * tcp_clean_rtx_queue().  snd_una is already the ACK; @sack is what its
+ * SACK blocks told.  Returns XTCP_FLAG_* bits.
+ */
+static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
+				const struct xtcp_options_received *rx,
+				const struct xtcp_sacktag_state *sack)
+{
+	long seq_rtt_us = -1, sack_rtt_us = -1, ca_rtt_us = -1;
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u64 first_ackt = 0, last_ackt = 0;
 	u32 reord = xsk->snd_nxt;
 	u32 pkts_acked = 0;
-	long rtt_us = -1;
 	struct sk_buff *skb;
+	bool rtt_update;
 	int flag = 0;
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != xsk->send_head) {
@@ -1029,18 +1179,22 @@ static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
 		if (tcb->retransmitted) {
 			flag |= XTCP_FLAG_RETRANS_DATA_ACKED;
 		} else if (!(sacked & XTCPCB_SACKED_ACKED)) {
-			/* Karn: never from a retransmitted segment */
-			if (rtt_us < 0)
-				rtt_us = jiffies_to_usecs(jiffies - tcb->when);
+			last_ackt = tcb->mstamp;
+			if (!first_ackt)
+				first_ackt = last_ackt;
 			if (before(tcb->seq, reord))
 				reord = tcb->seq;
 		}
 		if (sacked & XTCPCB_SACKED_RETRANS)
 			xsk->retrans_out--;
-		if (sacked & XTCPCB_SACKED_ACKED)
+		if (sacked & XTCPCB_SACKED_ACKED) {
 			xsk->sacked_out--;
-		else if (xtcp_is_sack(xsk))
+		} else if (xtcp_is_sack(xsk)) {
 			xsk->delivered++;
+			if (!xtcp_skb_spurious_retrans(xsk, skb, rx))
+				xtcp_rack_advance(xsk, tcb->retransmitted,
+						  tcb->end_seq, tcb->mstamp);
+		}
 		if (sacked & XTCPCB_LOST)
 			xsk->lost_out--;
 		if (xsk->packets_out)
@@ -1052,26 +1206,87 @@ static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
 		xtcp_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);
 	}
+	if (skb == xsk->send_head)
+		skb = NULL;
 	/* the head is one the peer SACKed but does not ack: reneging */
-	if (skb && skb != xsk->send_head &&
-	    (XTCP_SKB_CB(skb)->sacked & XTCPCB_SACKED_ACKED))
+	if (skb && (XTCP_SKB_CB(skb)->sacked & XTCPCB_SACKED_ACKED))
 		flag |= XTCP_FLAG_SACK_RENEGING;
-	if (!pkts_acked)
-		return flag;
 
-	if (!xtcp_is_sack(xsk))
-		xtcp_remove_reno_sacks(sk, pkts_acked);
-	else if (before(reord, prior_fack))
-		/* a hole filled without a retransmission */
-		xtcp_check_sack_reordering(sk, reord);
-	if (rx->saw_tstamp && rx->rcv_tsecr && xsk->tstamp_ok)
-		rtt_us = (long)(xtcp_ts_now() + xsk->tsoffset -
-				rx->rcv_tsecr) * USEC_PER_MSEC;
-	if (rtt_us >= 0)
-		xtcp_rtt_estimator(sk, rtt_us);
-	if (xsk->ca_ops->pkts_acked)
-		xsk->ca_ops->pkts_acked(sk, pkts_acked, rtt_us);
+	if (first_ackt && !(flag & XTCP_FLAG_RETRANS_DATA_ACKED)) {
+		seq_rtt_us = xtcp_stamp_delta(xsk->tcp_mstamp, first_ackt);
+		ca_rtt_us = xtcp_stamp_delta(xsk->tcp_mstamp, last_ackt);
+	}
+	if (sack->first_sackt) {
+		sack_rtt_us = xtcp_stamp_delta(xsk->tcp_mstamp,
+					       sack->first_sackt);
+		ca_rtt_us = xtcp_stamp_delta(xsk->tcp_mstamp,
+					     sack->last_sackt);
+	}
+	rtt_update = xtcp_ack_update_rtt(sk, flag, seq_rtt_us, sack_rtt_us,
+					 &ca_rtt_us, rx);
+
+	if (pkts_acked) {
+		/* the probe timer, or the RTO, from now */
+		flag |= XTCP_FLAG_SET_XMIT_TIMER;
+		if (!xtcp_is_sack(xsk))
+			xtcp_remove_reno_sacks(sk, pkts_acked);
+		else if (before(reord, prior_fack))
+			/* a hole filled without a retransmission */
+			xtcp_check_sack_reordering(sk, reord);
+		if (xsk->ca_ops->pkts_acked)
+			xsk->ca_ops->pkts_acked(sk, pkts_acked, ca_rtt_us);
+	} else if (skb && rtt_update && sack_rtt_us >= 0 &&
+		   sack_rtt_us > xtcp_stamp_delta(xsk->tcp_mstamp,
+						  XTCP_SKB_CB(skb)->mstamp)) {
+		/* SACKs of data sent after the head's last transmission
+		 * push the RTO back; not those of data sent before, or
+		 * the RTO would keep moving in recovery
+		 */
+		flag |= XTCP_FLAG_SET_XMIT_TIMER;
+	}
 	return flag;
+}
+
+/* The twin of tcp_process_tlp_ack(): an ACK at or past the loss probe
+ * ends its episode.  When the probe was a retransmission that the ACK
+ * does not show to be a duplicate (a D-SACK of it, or a pure duplicate
+ * ACK), it repaired a loss: cwnd is reduced as for one.
+ */
+static void xtcp_process_tlp_ack(struct sock *sk, u32 ack, int flag)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (before(ack, xsk->tlp_high_seq))
+		return;
+	if (!xsk->tlp_retrans) {
+		/* the probe was new data, and it is acked */
+		xsk->tlp_high_seq = 0;
+	} else if (flag & XTCP_FLAG_DSACK_TLP) {
+		/* original and probe both arrived: no loss */
+		xsk->tlp_high_seq = 0;
+	} else if (after(ack, xsk->tlp_high_seq)) {
+		/* the probe repaired a loss (xtcp_init_cwnd_reduction()
+		 * ends the episode)
+		 */
+		xtcp_init_cwnd_reduction(sk);
+		xtcp_set_ca_state(sk, TCP_CA_CWR);
+		xtcp_end_cwnd_reduction(sk);
+		xtcp_try_keep_open(sk);
+		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSSPROBERECOVERY);
+	} else if (!(flag & (XTCP_FLAG_SND_UNA_ADVANCED | XTCP_FLAG_NOT_DUP |
+			     XTCP_FLAG_DATA_SACKED))) {
+		/* a pure duplicate ACK: original and probe arrived */
+		xsk->tlp_high_seq = 0;
+	}
+}
+
+/* The twin of tcp_set_xmit_timer(): the probe timer when it applies,
+ * else the RTO.
+ */
+static void xtcp_set_xmit_timer(struct sock *sk)
+{
+	if (!xtcp_schedule_loss_probe(sk, true))
+		xtcp_rearm_rto(sk);
 }
 
 /* The twin of tcp_cong_control(): reduce cwnd in recovery (PRR), else
@@ -1130,9 +1345,12 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	u32 prior_lost = xsk->lost;
 	u32 nwin = ntohs(tcp_hdr(skb)->window);
 	bool sack = rx->sack_off && xtcp_is_sack(xsk);
+	struct xtcp_sacktag_state sack_state = {};
 	bool rexmit = false;
 	int num_dupack = 0;
 	int flag = 0;
+
+	xsk->tcp_mstamp = xtcp_clock_us();
 
 	if (before(ack, prior_una)) {
 		/* RFC 5961 5.2: older than a window (and than what was
@@ -1145,7 +1363,8 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 		}
 		/* an old duplicate: its SACK blocks still count */
 		if (sack)
-			xtcp_sacktag_write_queue(sk, skb, rx, prior_una);
+			xtcp_sacktag_write_queue(sk, skb, rx, prior_una,
+						 &sack_state);
 		return true;
 	}
 	/* RFC 793 3.9: an ACK of data not yet sent drops the segment */
@@ -1183,11 +1402,16 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 	xsk->snd_una = ack;
 
 	if (sack)
-		flag |= xtcp_sacktag_write_queue(sk, skb, rx, prior_una);
+		flag |= xtcp_sacktag_write_queue(sk, skb, rx, prior_una,
+						 &sack_state);
 	if (!prior_packets)
 		goto no_queue;
 
-	flag |= xtcp_clean_rtx_queue(sk, prior_fack, rx);
+	flag |= xtcp_clean_rtx_queue(sk, prior_fack, rx, &sack_state);
+	if (xsk->delivered != prior_delivered)
+		xtcp_rack_update_reo_wnd(sk);
+	if (xsk->tlp_high_seq)
+		xtcp_process_tlp_ack(sk, ack, flag);
 
 	/* tcp_ack_is_dubious() */
 	if (!(flag & XTCP_FLAG_NOT_DUP) || (flag & XTCP_FLAG_CA_ALERT) ||
@@ -1198,12 +1422,8 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 		xtcp_fastretrans_alert(sk, num_dupack, &flag, &rexmit);
 	}
 
-	if (!(flag & XTCP_FLAG_NO_TIMER_REARM) && (flag & XTCP_FLAG_ACKED)) {
-		if (xsk->packets_out)
-			xtcp_retransmit_timer_arm(sk);
-		else
-			sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
-	}
+	if (flag & XTCP_FLAG_SET_XMIT_TIMER)
+		xtcp_set_xmit_timer(sk);
 
 	xtcp_cong_control(sk, ack, xsk->delivered - prior_delivered,
 			  xsk->lost - prior_lost, flag);
@@ -1213,6 +1433,8 @@ static bool xtcp_ack(struct sock *sk, struct sk_buff *skb,
 		xtcp_sndbuf_expand(sk);
 
 no_queue:
+	if (!prior_packets && xsk->tlp_high_seq)
+		xtcp_process_tlp_ack(sk, ack, flag);
 	/* room in the send buffer again? */
 	if (sk->sk_socket && test_bit(SOCK_NOSPACE, &sk->sk_socket->flags))
 		sk->sk_write_space(sk);

@@ -328,8 +328,10 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	 * the last one, as tcp_update_skb_after_send() does), and only in
 	 * the queue's skb (a clone went, @tcb is still ours).
 	 */
-	if (!err && clone_it)
+	if (!err && clone_it) {
 		tcb->when = now;
+		tcb->mstamp = xtcp_clock_us();
+	}
 	return err;
 }
 
@@ -433,6 +435,7 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 	XTCP_SKB_CB(buff)->tcp_flags = tcb->tcp_flags;
 	XTCP_SKB_CB(buff)->retransmitted = tcb->retransmitted;
 	XTCP_SKB_CB(buff)->when = tcb->when;
+	XTCP_SKB_CB(buff)->mstamp = tcb->mstamp;
 	/* a sent skb cut in two: both parts carry its scoreboard marks,
 	 * and the counts, per skb, follow
 	 */
@@ -519,8 +522,10 @@ void xtcp_write_xmit(struct sock *sk)
 			xsk->prr_out++;
 		sent = true;
 	}
-	if (sent)
+	if (sent) {
 		xsk->lsndtime = jiffies;
+		xtcp_event_data_sent(sk);
+	}
 	is_cwnd_limited |= xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd;
 	if (sent || is_cwnd_limited)
 		xtcp_cwnd_validate(sk, is_cwnd_limited);

@@ -174,6 +174,8 @@ static const char *const xtcp_mib_names[__XTCP_MIB_MAX] = {
 	[XTCP_MIB_LOSSUNDO]		= "TCPLossUndo",
 	[XTCP_MIB_MEMORYPRESSURES]	= "TCPMemoryPressures",
 	[XTCP_MIB_MEMORYPRESSURESCHRONO] = "TCPMemoryPressuresChrono",
+	[XTCP_MIB_LOSSPROBES]		= "TCPLossProbes",
+	[XTCP_MIB_LOSSPROBERECOVERY]	= "TCPLossProbeRecovery",
 };
 
 /* /proc/net/xtcp_stat: one "Name Value" line per counter. */

@@ -8,8 +8,9 @@
  * reference until then.
  *
  * The retransmission timer doubles as the zero window probe timer (no
- * data in flight, data waiting behind the peer's window).  The
- * keepalive timer is icsk_keepalive_timer.
+ * data in flight, data waiting behind the peer's window), the tail loss
+ * probe timer and RACK's reorder timer (xtcp_recovery.c): icsk_pending
+ * says which.  The keepalive timer is icsk_keepalive_timer.
  *
  * When a connection gives up, as in Linux 6.1:
  *  - SYN_SENT, SYN_RECV: after net.xtcp.syn_retries retransmissions
@@ -82,10 +83,7 @@ bool xtcp_too_many_orphans(int shift)
 
 void xtcp_retransmit_timer_arm(struct sock *sk)
 {
-	struct inet_connection_sock *icsk = inet_csk(sk);
-
-	sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
-		       jiffies + icsk->icsk_rto);
+	xtcp_reset_xmit_timer(sk, ICSK_TIME_RETRANS, inet_csk(sk)->icsk_rto);
 }
 
 void xtcp_delack_timer_arm(struct sock *sk)
@@ -307,8 +305,8 @@ static void xtcp_send_probe0(struct sock *sk)
 		/* the probe was lost to local congestion */
 		timeout = XTCP_RESOURCE_PROBE_INTERVAL;
 	}
-	sk_reset_timer(sk, &icsk->icsk_retransmit_timer, jiffies +
-		       xtcp_clamp_probe0_to_user_timeout(sk, timeout));
+	xtcp_reset_xmit_timer(sk, ICSK_TIME_PROBE0,
+			      xtcp_clamp_probe0_to_user_timeout(sk, timeout));
 }
 
 /* The twin of tcp_probe_timer(): nothing in flight but data waits
@@ -426,8 +424,8 @@ static void xtcp_retransmit_timer(struct sock *sk)
 	icsk->icsk_retransmits++;
 	if (xtcp_retransmit_skb(sk, skb) > 0) {
 		/* dropped by local congestion: try again soon, no backoff */
-		sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
-			       jiffies + XTCP_RESOURCE_PROBE_INTERVAL);
+		xtcp_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+				      XTCP_RESOURCE_PROBE_INTERVAL);
 		return;
 	}
 	if (icsk->icsk_backoff < 31)
@@ -435,17 +433,38 @@ static void xtcp_retransmit_timer(struct sock *sk)
 
 out_reset_timer:
 	icsk->icsk_rto = min(icsk->icsk_rto << 1, XTCP_RTO_MAX);
-	sk_reset_timer(sk, &icsk->icsk_retransmit_timer,
-		       jiffies + xtcp_clamp_rto_to_user_timeout(sk));
+	xtcp_reset_xmit_timer(sk, ICSK_TIME_RETRANS,
+			      xtcp_clamp_rto_to_user_timeout(sk));
 	if (xtcp_retransmits_timed_out(sk, XTCP_SYSCTL(net, retries1) + 1, 0))
 		__sk_dst_reset(sk);
 }
 
+/* The twin of tcp_write_timer_handler(): the retransmission timer
+ * fired for what icsk_pending says (xtcp_recovery.c for the loss probe
+ * and the reorder timeout).  Run late (the user owned the sock), it
+ * does nothing when the timer was armed again meanwhile.
+ */
 static void xtcp_write_timer_handler(struct sock *sk)
 {
-	if ((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN))
+	struct inet_connection_sock *icsk = inet_csk(sk);
+
+	if (((1 << sk->sk_state) & (TCPF_CLOSE | TCPF_LISTEN)) ||
+	    timer_pending(&icsk->icsk_retransmit_timer))
 		return;
-	xtcp_retransmit_timer(sk);
+	xtcp_sk(sk)->tcp_mstamp = xtcp_clock_us();
+	switch (icsk->icsk_pending) {
+	case ICSK_TIME_REO_TIMEOUT:
+		xtcp_rack_reo_timeout(sk);
+		break;
+	case ICSK_TIME_LOSS_PROBE:
+		xtcp_send_loss_probe(sk);
+		break;
+	default:
+		/* ICSK_TIME_RETRANS, ICSK_TIME_PROBE0 */
+		icsk->icsk_pending = 0;
+		xtcp_retransmit_timer(sk);
+		break;
+	}
 }
 
 static void xtcp_delack_timer_handler(struct sock *sk)
@@ -626,6 +645,7 @@ void xtcp_clear_xmit_timers(struct sock *sk)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 
+	icsk->icsk_pending = 0;
 	sk_stop_timer(sk, &icsk->icsk_retransmit_timer);
 	sk_stop_timer(sk, &icsk->icsk_delack_timer);
 	sk_stop_timer(sk, &icsk->icsk_keepalive_timer);
