@@ -36,6 +36,9 @@
  *   --duration SEC        send, serve-send: stop sending after SEC seconds
  *                         (decimals allowed) or at the end of SRC, whichever
  *                         comes first; "sent" counts what was sent
+ *   --fin-delay SEC       send, serve-send: wait SEC seconds (decimals
+ *                         allowed) after the last byte is written, before
+ *                         shutdown(SHUT_WR): the data's tail goes alone
  *   --cc NAME             set TCP_CONGESTION to NAME on the socket (the
  *                         listener for serve modes); prints "cc NAME OK" or
  *                         "cc NAME ERRNAME" on stderr and goes on either way
@@ -251,6 +254,7 @@ static int family = -1;
 static unsigned int timeout_s = 60;
 static const char *out_path;
 static double duration_s;		/* --duration: 0 = until the end */
+static double fin_delay_s;		/* --fin-delay */
 static const char *cc_name;		/* --cc */
 static int rcvbuf_set;			/* --rcvbuf: 0 = leave it */
 static bool bufinfo;			/* --bufinfo */
@@ -492,6 +496,15 @@ static void pump(int fd, struct source *src, uint8_t *obuf, uint8_t *ibuf,
 				die("read");
 			if (r == 0) {
 				src_done = true;
+				if (fin_delay_s > 0) {
+					struct timespec ts = {
+						.tv_sec = (time_t)fin_delay_s,
+						.tv_nsec = (long)((fin_delay_s -
+							(time_t)fin_delay_s) * 1e9),
+					};
+
+					nanosleep(&ts, NULL);
+				}
 				if (shutdown(fd, SHUT_WR))
 					die("shutdown");
 				if (!half_close)
@@ -541,8 +554,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 		"usage: xtcp_conn_tool [--family inet|xtcp|N] [--timeout SEC] [--out FILE]\n"
-		"                      [--count K] [--duration SEC] [--cc NAME]\n"
-		"                      [--rcvbuf N] [--delay SEC] [--bufinfo]\n"
+		"                      [--count K] [--duration SEC] [--fin-delay SEC]\n"
+		"                      [--cc NAME] [--rcvbuf N] [--delay SEC] [--bufinfo]\n"
 		"                      MODE ADDR:PORT [FILE|-|--bytes N]\n"
 		"  MODE: serve-echo serve-sink serve-send send recv connect; gen SRC\n");
 	exit(2);
@@ -587,6 +600,8 @@ int main(int argc, char **argv)
 			count = atoi(argv[++i]);
 		} else if (!strcmp(o, "--duration")) {
 			duration_s = atof(argv[++i]);
+		} else if (!strcmp(o, "--fin-delay")) {
+			fin_delay_s = atof(argv[++i]);
 		} else if (!strcmp(o, "--cc")) {
 			cc_name = argv[++i];
 		} else if (!strcmp(o, "--rcvbuf")) {

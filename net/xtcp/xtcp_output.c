@@ -258,6 +258,8 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	int err;
 
 	if (clone_it) {
+		/* RACK's send time: before the ACK can come back */
+		tcb->mstamp = xtcp_clock_us();
 		skb = skb_cloned(skb) ? pskb_copy(skb, GFP_ATOMIC) :
 					skb_clone(skb, GFP_ATOMIC);
 		if (unlikely(!skb))
@@ -328,10 +330,8 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	 * the last one, as tcp_update_skb_after_send() does), and only in
 	 * the queue's skb (a clone went, @tcb is still ours).
 	 */
-	if (!err && clone_it) {
+	if (!err && clone_it)
 		tcb->when = now;
-		tcb->mstamp = xtcp_clock_us();
-	}
 	return err;
 }
 
