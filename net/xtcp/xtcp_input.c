@@ -388,6 +388,13 @@ static void xtcp_check_sack_reordering(struct sock *sk, u32 low_seq)
 					XTCP_MAX_REORDERING);
 	xsk->reord_seen++;
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_SACKREORDER);
+	/* a reduction this reordering caused is undone, as 6.1 does */
+	if (xsk->prior_ssthresh) {
+		xsk->snd_cwnd = xsk->ca_ops->undo_cwnd(sk);
+		if (xsk->prior_ssthresh > xsk->snd_ssthresh)
+			xsk->snd_ssthresh = xsk->prior_ssthresh;
+	}
+	xsk->undo_marker = 0;
 	/* RACK looks again, with the reordering window now open */
 	xsk->rack.advanced = 1;
 }
