@@ -118,9 +118,17 @@ netem_start() {
 		# shellcheck disable=SC2086
 		set -- $d
 		in_ns "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
+		# GSO off on the device still lets TCP build super-packets
+		# (segmented after the qdisc): one segment per skb, so that
+		# netem drops, delays and reorders segments, not 64 KiB
+		in_ns "$1" ip link set dev "$2" gso_max_segs 1
 	done
 	if ! in_ns "$nsa" ethtool -k va | grep -q '^tcp-segmentation-offload: off'; then
 		nok "setup: TSO/GSO/GRO off on va and vb (ethtool -K)"
+		return
+	fi
+	if ! in_ns "$nsb" ip -d link show vb | grep -q 'gso_max_segs 1 '; then
+		nok "setup: gso_max_segs 1 on va and vb"
 		return
 	fi
 	if ! netem_set delay 0ms limit "$NETEM_LIMIT"; then
@@ -137,7 +145,7 @@ netem_start() {
 	fi
 	netem_bytes=$(numfmt --from=iec "$NETEM_SIZE")
 	netem_ok=1
-	ok "setup: TSO/GSO/GRO off, netem available; $NETEM_SIZE = $netem_bytes bytes, sha256 ${netem_sum:0:16}.."
+	ok "setup: TSO/GSO/GRO off, gso_max_segs 1, netem available; $NETEM_SIZE = $netem_bytes bytes, sha256 ${netem_sum:0:16}.."
 }
 
 # netem_condition NAME TO NETEM-ARGS...: the eight transfers under netem
