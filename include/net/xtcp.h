@@ -827,6 +827,23 @@ static inline struct sk_buff *xtcp_rtx_next(const struct sock *sk,
 	return skb->next == xtcp_sk(sk)->send_head ? NULL : skb->next;
 }
 
+/* The twin of tcp_bound_to_half_wnd(): a segment (and the write queue's
+ * skbs) at most half the largest window the peer offered, once that is
+ * past TCP_MSS_DESIRED, so that a small window still takes two.
+ */
+static inline int xtcp_bound_to_half_wnd(const struct xtcp_sock *xsk,
+					 int pktsize)
+{
+	int cutoff = xsk->max_window;
+
+	if (cutoff > TCP_MSS_DESIRED)
+		cutoff >>= 1;
+	if (cutoff && pktsize > cutoff)
+		return max_t(int, cutoff, 68 - (int)sizeof(struct tcphdr) -
+				  (xsk->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
+	return pktsize;
+}
+
 static inline bool xtcp_in_cwnd_reduction(const struct xtcp_sock *xsk)
 {
 	return (TCPF_CA_CWR | TCPF_CA_Recovery) & (1 << xsk->ca_state);

@@ -573,7 +573,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 restart:
-	size_goal = xtcp_current_mss(sk);
+	size_goal = xtcp_bound_to_half_wnd(xsk, xtcp_current_mss(sk));
 	/* enough unsent data for a GSO packet of the route's size */
 	push_goal = sk_can_gso(sk) ? sk->sk_gso_max_size : size_goal;
 	while (msg_data_left(msg)) {

@@ -706,7 +706,7 @@ static int xtcp_xmit_run(struct sock *sk, struct sk_buff *skb,
 void __xtcp_write_xmit(struct sock *sk, int nonagle)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	unsigned int mss = xtcp_current_mss(sk);
+	unsigned int mss = xtcp_bound_to_half_wnd(xsk, xtcp_current_mss(sk));
 	u32 max_segs = xtcp_tso_segs(sk, mss);
 	bool is_cwnd_limited = false;
 	struct sk_buff *skb;
