@@ -661,9 +661,12 @@ static int xtcp_xmit_run(struct sock *sk, struct sk_buff *skb,
 			return err;
 	} else {
 		struct xtcp_skb_cb *gcb = XTCP_SKB_CB(gso);
+		u64 mstamp = xtcp_clock_us();
 
 		for (next = skb; ; next = next->next) {
 			flags |= XTCP_SKB_CB(next)->tcp_flags;
+			/* RACK's send time: before the ACK can come back */
+			XTCP_SKB_CB(next)->mstamp = mstamp;
 			if (next == last)
 				break;
 		}
