@@ -174,8 +174,11 @@ struct xtcp_sock {
 	u8	tstamp_ok : 1,
 		wscale_ok : 1,
 		sack_ok : 1,
-		nonagle : 1,
+		nonagle : 3,		/* XTCP_NAGLE_* bits */
 		passive_open : 1;	/* a child of a listener */
+	u32	snd_sml;	/* end of the last small segment sent (Nagle,
+				 * Minshall's variant)
+				 */
 	u32	ts_recent;	/* peer's last TSval */
 	u32	ts_recent_stamp;	/* seconds when ts_recent was taken */
 	u32	tsoffset;	/* per-flow offset of our TSval */
@@ -276,6 +279,11 @@ struct xtcp_sock {
 	 */
 	const struct xtcp_congestion_ops *ca_ops;
 };
+
+/* xtcp_sock::nonagle, as tcp_sock's TCP_NAGLE_* */
+#define XTCP_NAGLE_OFF		1	/* TCP_NODELAY */
+#define XTCP_NAGLE_CORK		2	/* TCP_CORK */
+#define XTCP_NAGLE_PUSH		4	/* queued data goes despite the cork */
 
 enum {
 	XTCP_WRITE_TIMER_DEFERRED,
@@ -819,6 +827,23 @@ static inline struct sk_buff *xtcp_rtx_next(const struct sock *sk,
 	return skb->next == xtcp_sk(sk)->send_head ? NULL : skb->next;
 }
 
+/* The twin of tcp_bound_to_half_wnd(): a segment (and the write queue's
+ * skbs) at most half the largest window the peer offered, once that is
+ * past TCP_MSS_DESIRED, so that a small window still takes two.
+ */
+static inline int xtcp_bound_to_half_wnd(const struct xtcp_sock *xsk,
+					 int pktsize)
+{
+	int cutoff = xsk->max_window;
+
+	if (cutoff > TCP_MSS_DESIRED)
+		cutoff >>= 1;
+	if (cutoff && pktsize > cutoff)
+		return max_t(int, cutoff, 68 - (int)sizeof(struct tcphdr) -
+				  (xsk->tstamp_ok ? TCPOLEN_TSTAMP_ALIGNED : 0));
+	return pktsize;
+}
+
 static inline bool xtcp_in_cwnd_reduction(const struct xtcp_sock *xsk)
 {
 	return (TCPF_CA_CWR | TCPF_CA_Recovery) & (1 << xsk->ca_state);
@@ -888,8 +913,11 @@ int xtcp_write_wakeup(struct sock *sk, int mib);
 void xtcp_simple_retransmit(struct sock *sk);
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it);
 int xtcp_connect(struct sock *sk);
+struct sk_buff *xtcp_stream_alloc_skb(struct sock *sk, int size, gfp_t gfp);
 void xtcp_write_xmit(struct sock *sk);
-void xtcp_push(struct sock *sk);
+void __xtcp_write_xmit(struct sock *sk, int nonagle);
+void xtcp_push(struct sock *sk, int flags, int nonagle);
+void xtcp_push_pending_frames(struct sock *sk);
 void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk, gfp_t priority);

@@ -318,6 +318,14 @@ int xtcp_disconnect(struct sock *sk, int flags)
 	xtcp_ofo_purge(sk);
 	xtcp_write_queue_purge(sk);
 	WRITE_ONCE(xsk->copied_seq, xsk->rcv_nxt);
+	/* as tcp_disconnect(): a listener made of this socket must not
+	 * hand the page to its children (sk_clone_lock() copies it)
+	 */
+	if (sk->sk_frag.page) {
+		put_page(sk->sk_frag.page);
+		sk->sk_frag.page = NULL;
+		sk->sk_frag.offset = 0;
+	}
 
 	inet_sk(sk)->inet_dport = 0;
 	if (!(sk->sk_userlocks & SOCK_BINDADDR_LOCK)) {
@@ -463,13 +471,22 @@ __poll_t xtcp_poll(struct file *file, struct socket *sock,
 	return mask;
 }
 
-/* Segment size for new skbs: the MSS, within what a linear skb holds
- * cheaply (GSO and page fragments come with the offloads work).
+/* The twin of tcp_remove_empty_skb(): a write that failed may leave an
+ * empty skb at the tail; it must not go out as a segment.
  */
-static int xtcp_size_goal(const struct sock *sk)
+static void xtcp_remove_empty_skb(struct sock *sk)
 {
-	return min_t(int, xtcp_sk(sk)->mss_cache,
-		     SKB_WITH_OVERHEAD(16384) - MAX_HEADER - 128);
+	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (skb && !skb->len && xsk->send_head &&
+	    !(XTCP_SKB_CB(skb)->tcp_flags & (TCPHDR_SYN | TCPHDR_FIN))) {
+		if (xsk->send_head == skb)
+			xsk->send_head = NULL;
+		__skb_unlink(skb, &sk->sk_write_queue);
+		xtcp_wmem_queued_add(sk, -skb->truesize);
+		__kfree_skb(skb);
+	}
 }
 
 /* The twin of tcp_stream_alloc_skb()'s memory check: may the new @skb
@@ -492,8 +509,45 @@ static bool xtcp_wmem_schedule(struct sock *sk, struct sk_buff *skb)
 	return sk_wmem_schedule(sk, skb->truesize);
 }
 
-/* The twin of tcp_sendmsg_locked(): copy into MSS-sized skbs at the tail
- * of the write queue, and send what the windows allow.
+/* Copy up to @copy bytes of @msg into the page fragment @pfrag and
+ * append them to @skb's fragments (extending the last one when they
+ * follow it in the same page), charged to the send memory.  Returns the
+ * bytes copied, -ENOMEM when the protocol's memory does not allow them
+ * (wait for space), or -EFAULT.
+ */
+static int xtcp_copy_to_frag(struct sock *sk, struct sk_buff *skb,
+			     struct page_frag *pfrag, struct msghdr *msg,
+			     int copy)
+{
+	int i = skb_shinfo(skb)->nr_frags;
+	bool merge = skb_can_coalesce(skb, i, pfrag->page, pfrag->offset);
+
+	copy = min_t(int, copy, pfrag->size - pfrag->offset);
+	if (!sk_wmem_schedule(sk, copy))
+		return -ENOMEM;
+	if (copy_page_from_iter(pfrag->page, pfrag->offset, copy,
+				&msg->msg_iter) != copy)
+		return -EFAULT;
+	if (merge) {
+		skb_frag_size_add(&skb_shinfo(skb)->frags[i - 1], copy);
+	} else {
+		skb_fill_page_desc(skb, i, pfrag->page, pfrag->offset, copy);
+		get_page(pfrag->page);
+	}
+	pfrag->offset += copy;
+	skb->len += copy;
+	skb->data_len += copy;
+	skb->truesize += copy;
+	xtcp_wmem_queued_add(sk, copy);
+	return copy;
+}
+
+/* The twin of tcp_sendmsg_locked(): copy into the write queue's tail,
+ * skbs of one MSS each whose data sits in page fragments (the socket's
+ * or the task's page_frag), and send what the windows allow.  While the
+ * write goes on, skbs are sent once a GSO packet's worth waits
+ * (xtcp_write_xmit() sends runs of them as one); the end of the write
+ * pushes the rest, under Nagle, TCP_CORK and MSG_MORE.
  */
 static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 			       size_t size)
@@ -501,6 +555,8 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int flags = msg->msg_flags;
 	int copied = 0, err;
+	int size_goal = 0;
+	u32 push_goal = 0;
 	long timeo;
 
 	if (flags & MSG_FASTOPEN)
@@ -516,23 +572,32 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 		return -EOPNOTSUPP;	/* no urgent data yet */
 
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
+restart:
+	size_goal = xtcp_bound_to_half_wnd(xsk, xtcp_current_mss(sk));
+	/* enough unsent data for a GSO packet of the route's size */
+	push_goal = sk_can_gso(sk) ? sk->sk_gso_max_size : size_goal;
 	while (msg_data_left(msg)) {
 		struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
-		int size_goal = xtcp_size_goal(sk);
+		struct page_frag *pfrag = sk_page_frag(sk);
 		int copy;
 
 		err = -EPIPE;
 		if (sk->sk_err || (sk->sk_shutdown & SEND_SHUTDOWN))
 			goto do_error;
 
+		if (!sk_page_frag_refill(sk, pfrag))
+			goto wait_for_space;
+
 		if (!skb || !xsk->send_head || skb->len >= size_goal ||
 		    (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN) ||
-		    skb_tailroom(skb) <= 0) {
+		    skb_headlen(skb) ||
+		    (skb_shinfo(skb)->nr_frags >= MAX_SKB_FRAGS &&
+		     !skb_can_coalesce(skb, MAX_SKB_FRAGS, pfrag->page,
+				       pfrag->offset))) {
 			if (!sk_stream_memory_free(sk) ||
 			    sk->sk_wmem_queued >= READ_ONCE(sk->sk_sndbuf))
 				goto wait_for_space;
-			skb = alloc_skb_fclone(size_goal + MAX_HEADER + 128,
-					       sk->sk_allocation);
+			skb = alloc_skb_fclone(MAX_HEADER + 128, sk->sk_allocation);
 			if (!xtcp_wmem_schedule(sk, skb)) {
 				kfree_skb(skb);
 				goto wait_for_space;
@@ -546,43 +611,44 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 			__skb_queue_tail(&sk->sk_write_queue, skb);
 			if (!xsk->send_head)
 				xsk->send_head = skb;
+			/* a new skb: what was pushed is out of the way */
+			xsk->nonagle &= ~XTCP_NAGLE_PUSH;
 		}
 
-		copy = min_t(int, size_goal - skb->len, skb_tailroom(skb));
-		copy = min_t(size_t, copy, msg_data_left(msg));
-		if (copy_from_iter(skb_put(skb, copy), copy,
-				   &msg->msg_iter) != copy) {
-			__skb_trim(skb, skb->len - copy);
-			err = -EFAULT;
+		copy = min_t(size_t, size_goal - skb->len, msg_data_left(msg));
+		copy = xtcp_copy_to_frag(sk, skb, pfrag, msg, copy);
+		if (copy == -ENOMEM)
+			goto wait_for_space;
+		if (copy < 0) {
+			err = copy;
 			goto do_error;
 		}
 		XTCP_SKB_CB(skb)->end_seq += copy;
 		WRITE_ONCE(xsk->write_seq, xsk->write_seq + copy);
 		copied += copy;
 
-		if (skb->len >= size_goal)
+		if (skb->len >= size_goal &&
+		    xsk->write_seq - xsk->snd_nxt >= push_goal)
 			xtcp_write_xmit(sk);
 		continue;
 
 wait_for_space:
 		set_bit(SOCK_NOSPACE, &sk->sk_socket->flags);
-		xtcp_push(sk);
+		xtcp_push(sk, flags & ~MSG_MORE, XTCP_NAGLE_PUSH);
 		err = sk_stream_wait_memory(sk, &timeo);
 		if (err)
 			goto do_error;
+		goto restart;
 	}
 
-	if (copied) {
-		if (flags & MSG_MORE)
-			xtcp_write_xmit(sk);
-		else
-			xtcp_push(sk);
-	}
+	if (copied)
+		xtcp_push(sk, flags, xsk->nonagle);
 	return copied;
 
 do_error:
+	xtcp_remove_empty_skb(sk);
 	if (copied) {
-		xtcp_push(sk);
+		xtcp_push(sk, flags, xsk->nonagle);
 		return copied;
 	}
 	return sk_stream_error(sk, flags, err);
@@ -1096,12 +1162,34 @@ int xtcp_setsockopt(struct sock *sk, int level, int optname,
 		return err;
 	}
 	case TCP_NODELAY:
-		/* as in do_tcp_setsockopt(): setting it pushes what waits */
+		/* as __tcp_sock_set_nodelay(): setting it pushes what waits,
+		 * corked or not
+		 */
 		lock_sock(sk);
-		xtcp_sk(sk)->nonagle = !!val;
-		if (val && (1 << sk->sk_state) &
-			   (TCPF_ESTABLISHED | TCPF_CLOSE_WAIT))
-			xtcp_push(sk);
+		if (val) {
+			xtcp_sk(sk)->nonagle |= XTCP_NAGLE_OFF |
+						XTCP_NAGLE_PUSH;
+			xtcp_push_pending_frames(sk);
+		} else {
+			xtcp_sk(sk)->nonagle &= ~XTCP_NAGLE_OFF;
+		}
+		release_sock(sk);
+		return 0;
+	case TCP_CORK:
+		/* as __tcp_sock_set_cork(): partial segments wait until
+		 * the cork is pulled, which pushes them (past Nagle too
+		 * under TCP_NODELAY), or until the probe timer sends one
+		 * after an RTO (200 ms at least)
+		 */
+		lock_sock(sk);
+		if (val) {
+			xtcp_sk(sk)->nonagle |= XTCP_NAGLE_CORK;
+		} else {
+			xtcp_sk(sk)->nonagle &= ~XTCP_NAGLE_CORK;
+			if (xtcp_sk(sk)->nonagle & XTCP_NAGLE_OFF)
+				xtcp_sk(sk)->nonagle |= XTCP_NAGLE_PUSH;
+			xtcp_push_pending_frames(sk);
+		}
 		release_sock(sk);
 		return 0;
 	case TCP_KEEPIDLE:
@@ -1213,7 +1301,10 @@ int xtcp_getsockopt(struct sock *sk, int level, int optname,
 		return 0;
 	}
 	case TCP_NODELAY:
-		val = xtcp_sk(sk)->nonagle;
+		val = !!(xtcp_sk(sk)->nonagle & XTCP_NAGLE_OFF);
+		break;
+	case TCP_CORK:
+		val = !!(xtcp_sk(sk)->nonagle & XTCP_NAGLE_CORK);
 		break;
 	case TCP_KEEPIDLE:
 		val = xtcp_keepalive_time_when(sk) / HZ;

@@ -211,6 +211,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->snd_isn = req->snt_isn;
 	newxsk->snd_una = req->snt_isn + 1;
 	newxsk->snd_nxt = newxsk->snd_una;
+	newxsk->snd_sml = newxsk->snd_una;
 	newxsk->write_seq = newxsk->snd_una;
 	newxsk->snd_wl1 = req->rcv_isn;
 	newxsk->send_head = NULL;

@@ -129,7 +129,7 @@ static void xtcp_options_write(__be32 *ptr, const struct xtcp_out_options *opts)
  * segment with data only as many as fit the MSS, so that it stays
  * within the path MTU.  The D-SACK goes out once.
  */
-static void xtcp_sack_options(struct sock *sk, const struct sk_buff *skb,
+static void xtcp_sack_options(struct sock *sk, unsigned int seg_len,
 			      struct xtcp_out_options *opts)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
@@ -138,8 +138,8 @@ static void xtcp_sack_options(struct sock *sk, const struct sk_buff *skb,
 
 	if (!n || !xsk->sack_ok)
 		return;
-	if (skb->len)
-		room = min_t(int, room, (int)xsk->mss_cache - (int)skb->len);
+	if (seg_len)
+		room = min_t(int, room, (int)xsk->mss_cache - (int)seg_len);
 	if (room < TCPOLEN_SACK_BASE_ALIGNED + TCPOLEN_SACK_PERBLOCK)
 		return;
 	n = min_t(int, n, (room - TCPOLEN_SACK_BASE_ALIGNED) /
@@ -244,7 +244,9 @@ static u16 xtcp_select_window(struct sock *sk)
 
 /* The twin of __tcp_transmit_skb(): put the TCP header on (a clone of)
  * @skb and hand it to ip_queue_xmit().  The checksum is left to the
- * device or to the stack (CHECKSUM_PARTIAL).
+ * device or to the stack (CHECKSUM_PARTIAL).  A GSO @skb (built by
+ * xtcp_xmit_run(), never cloned) carries gso_segs segments of gso_size
+ * bytes under this one header; the counters count segments.
  */
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 {
@@ -252,10 +254,17 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	struct inet_sock *inet = inet_sk(sk);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	struct xtcp_out_options opts = {};
+	unsigned int segs = 1, seg_len;
 	u32 now = jiffies;
 	unsigned int opts_size;
 	struct tcphdr *th;
 	int err;
+
+	seg_len = skb->len;
+	if (skb_is_gso(skb)) {
+		segs = skb_shinfo(skb)->gso_segs;
+		seg_len = skb_shinfo(skb)->gso_size;
+	}
 
 	if (clone_it) {
 		/* RACK's send time: before the ACK can come back */
@@ -280,7 +289,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 		opts.tsecr = xsk->ts_recent;
 	}
 	if (!(tcb->tcp_flags & TCPHDR_SYN))
-		xtcp_sack_options(sk, skb, &opts);
+		xtcp_sack_options(sk, seg_len, &opts);
 	opts_size = xtcp_options_size(&opts);
 
 	skb_push(skb, sizeof(*th) + opts_size);
@@ -314,10 +323,10 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr,
 				  inet->inet_daddr, 0);
 
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTSEGS);
-	xsk->segs_out++;
+	XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_OUTSEGS, segs);
+	xsk->segs_out += segs;
 	if (skb->len > sizeof(*th) + opts_size)
-		xsk->data_segs_out++;
+		xsk->data_segs_out += segs;
 	if (tcb->tcp_flags & TCPHDR_RST)
 		XTCP_INC_STATS(sock_net(sk), XTCP_MIB_OUTRSTS);
 
@@ -335,9 +344,10 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	return err;
 }
 
-/* An skb for the write queue, charged to the socket's send memory. */
-static struct sk_buff *xtcp_stream_alloc_skb(struct sock *sk, int size,
-					     gfp_t gfp)
+/* An skb for the write queue, charged to the socket's send memory: a
+ * linear part of @size bytes after room for the headers.
+ */
+struct sk_buff *xtcp_stream_alloc_skb(struct sock *sk, int size, gfp_t gfp)
 {
 	struct sk_buff *skb;
 
@@ -386,6 +396,7 @@ int xtcp_connect(struct sock *sk)
 	xsk->copied_seq = 0;
 	xsk->snd_una = xsk->write_seq;
 	xsk->snd_nxt = xsk->write_seq;
+	xsk->snd_sml = xsk->write_seq;
 	xsk->snd_isn = xsk->write_seq;
 	xsk->snd_wnd = 0;
 	xsk->snd_cwnd = XTCP_INIT_CWND;
@@ -413,22 +424,38 @@ int xtcp_connect(struct sock *sk)
 }
 
 /* The twin of tso_fragment() and tcp_fragment(): split @skb after @len
- * bytes, so that its head fits the window or the MSS.  The write queue's
- * skbs are linear.  The tail stays on the same side of send_head: a
- * caller splitting a sent skb counts it in packets_out.
+ * bytes, so that its head fits the window or the MSS.  The data of the
+ * write queue's skbs is in page fragments (a SYN or a lone FIN has
+ * none): the tail's fragments move to a new skb, with their share of
+ * the truesize; linear bytes past @len, if any, are copied.  A clone
+ * in flight shares the fragment array, so a cloned @skb is uncloned
+ * first.  The tail stays on the same side of send_head: a caller
+ * splitting a sent skb counts it in packets_out.
  */
 static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
-	int nlen = skb->len - len;
+	int nsize = max_t(int, skb_headlen(skb) - len, 0);
+	unsigned int old_truesize = skb->truesize;
 	struct sk_buff *buff;
+	int moved;
 
-	buff = alloc_skb_fclone(nlen + XTCP_HDR_MAX, GFP_ATOMIC);
+	if (skb_cloned(skb)) {
+		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
+			return -ENOMEM;
+		xtcp_wmem_queued_add(sk, (int)skb->truesize -
+					 (int)old_truesize);
+	}
+	buff = alloc_skb_fclone(nsize + XTCP_HDR_MAX, GFP_ATOMIC);
 	if (!buff)
 		return -ENOMEM;
 	skb_reserve(buff, XTCP_HDR_MAX);
-	skb_put_data(buff, skb->data + len, nlen);
 	xtcp_wmem_queued_add(sk, buff->truesize);
+	/* the fragment bytes that change hands */
+	moved = skb->len - len - nsize;
+	skb_split(skb, buff, len);
+	buff->truesize += moved;
+	skb->truesize -= moved;
 
 	XTCP_SKB_CB(buff)->seq = tcb->seq + len;
 	XTCP_SKB_CB(buff)->end_seq = tcb->end_seq;
@@ -449,7 +476,6 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 		xtcp_sk(sk)->lost_out++;
 	tcb->end_seq = tcb->seq + len;
 	tcb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
-	__skb_trim(skb, len);
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
 	return 0;
 }
@@ -470,23 +496,233 @@ static void xtcp_cwnd_validate(struct sock *sk, bool is_cwnd_limited)
 	}
 }
 
-/* The twin of tcp_write_xmit(): send what the windows and Nagle allow;
- * the congestion window counts the pipe (RFC 6675), so SACKed and lost
- * segments make room.
+/* The twins of tcp_minshall_check() and tcp_nagle_check(): a partial
+ * segment waits while the socket is corked, or, under Nagle, while a
+ * small segment sent earlier is not yet acked (Minshall's variant).
  */
-void xtcp_write_xmit(struct sock *sk)
+static bool xtcp_minshall_check(const struct xtcp_sock *xsk)
+{
+	return after(xsk->snd_sml, xsk->snd_una) &&
+	       !after(xsk->snd_sml, xsk->snd_nxt);
+}
+
+static bool xtcp_nagle_check(bool partial, const struct xtcp_sock *xsk,
+			     int nonagle)
+{
+	return partial &&
+	       ((nonagle & XTCP_NAGLE_CORK) ||
+		(!nonagle && xsk->packets_out && xtcp_minshall_check(xsk)));
+}
+
+/* The twin of tcp_nagle_test(): may @skb go now?  Callers pass
+ * XTCP_NAGLE_PUSH for an skb that is not the write queue's tail: it
+ * gets no more data.  A FIN is never held.
+ */
+static bool xtcp_nagle_test(const struct xtcp_sock *xsk,
+			    const struct sk_buff *skb, unsigned int mss,
+			    int nonagle)
+{
+	if (nonagle & XTCP_NAGLE_PUSH)
+		return true;
+	if (XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)
+		return true;
+	return !xtcp_nagle_check(skb->len < mss, xsk, nonagle);
+}
+
+#define XTCP_MIN_TSO_SEGS	2	/* net.ipv4.tcp_min_tso_segs */
+
+/* The twin of tcp_tso_autosize() and tcp_tso_segs(): how many segments
+ * one GSO packet may carry.  About 1 ms (2^-sk_pacing_shift s) of the
+ * rate tcp_update_pacing_rate() would set, 200 % of cwnd per RTT in
+ * slow start and 120 % after, so that a slow path gets small bursts;
+ * never more than the route's GSO limits.  1 when the route cannot do
+ * GSO.
+ */
+static u32 xtcp_tso_segs(struct sock *sk, unsigned int mss)
+{
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 bytes = sk->sk_gso_max_size;
+	u32 segs;
+
+	if (!sk_can_gso(sk) || !mss)
+		return 1;
+	if (xsk->srtt_us) {
+		u32 ratio = xsk->snd_cwnd < xsk->snd_ssthresh / 2 ? 200 : 120;
+		u32 cwnd = min_t(u32, max(xsk->snd_cwnd, xsk->packets_out),
+				 U16_MAX);
+		u64 rate;
+
+		/* bytes per second: srtt_us is the RTT << 3 */
+		rate = (u64)mss * cwnd * ratio * (USEC_PER_SEC / 100 * 8);
+		rate = div_u64(rate, xsk->srtt_us);
+		rate >>= READ_ONCE(sk->sk_pacing_shift);
+		bytes = min_t(u64, bytes, rate);
+	}
+	segs = max_t(u32, bytes / mss, XTCP_MIN_TSO_SEGS);
+	return min_t(u32, segs, sk->sk_gso_max_segs);
+}
+
+/* Append the payload of the queue's @skb (all in page fragments) to
+ * the GSO packet @gso, each fragment with a page reference of its own;
+ * a fragment that continues @gso's last one in the same page extends
+ * it.  False, and @gso unchanged, when the fragments do not fit.
+ */
+static bool xtcp_gso_append(struct sk_buff *gso, const struct sk_buff *skb)
+{
+	const struct skb_shared_info *src = skb_shinfo(skb);
+	struct skb_shared_info *dst = skb_shinfo(gso);
+	int i = 0, n = dst->nr_frags;
+
+	if (n && src->nr_frags &&
+	    skb_frag_page(&dst->frags[n - 1]) ==
+	    skb_frag_page(&src->frags[0]) &&
+	    skb_frag_off(&dst->frags[n - 1]) +
+	    skb_frag_size(&dst->frags[n - 1]) ==
+	    skb_frag_off(&src->frags[0])) {
+		if (n + src->nr_frags - 1 > MAX_SKB_FRAGS)
+			return false;
+		skb_frag_size_add(&dst->frags[n - 1],
+				  skb_frag_size(&src->frags[0]));
+		i = 1;
+	} else if (n + src->nr_frags > MAX_SKB_FRAGS) {
+		return false;
+	}
+	for (; i < src->nr_frags; i++, n++) {
+		dst->frags[n] = src->frags[i];
+		__skb_frag_ref(&dst->frags[n]);
+	}
+	dst->nr_frags = n;
+	gso->len += skb->len;
+	gso->data_len += skb->len;
+	gso->truesize += skb->len;
+	return true;
+}
+
+/* Send the write queue's skbs from @skb (send_head, which the caller
+ * found sendable) on: as many consecutive ones as @quota, the window,
+ * Nagle and the GSO limits allow go as ONE GSO packet that references
+ * their page fragments (gso_size: the first one's length, which all but
+ * the last have), or @skb alone.  The queue keeps one skb per segment,
+ * so each one is then accounted as if it had been sent alone (sent
+ * time, packets_out, PRR) and the scoreboard, SACK and retransmission
+ * code never see a packet of many segments.  Returns how many skbs
+ * went, or an error.
+ */
+static int xtcp_xmit_run(struct sock *sk, struct sk_buff *skb,
+			 unsigned int mss, u32 quota, int nonagle)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	unsigned int mss = xtcp_current_mss(sk);
+	u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
+	unsigned int size = skb->len, bytes = skb->len;
+	struct sk_buff *last = skb, *gso = NULL, *next;
+	u32 now = jiffies;
+	u8 flags = 0;
+	int n = 1, err;
+
+	if (quota > 1 && size && !skb_headlen(skb) &&
+	    !(XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)) {
+		while (n < quota &&
+		       !skb_queue_is_last(&sk->sk_write_queue, last)) {
+			next = last->next;
+			if (last->len != size || !next->len ||
+			    next->len > size || skb_headlen(next) ||
+			    after(XTCP_SKB_CB(next)->end_seq, wnd_end) ||
+			    bytes + next->len > sk->sk_gso_max_size)
+				break;
+			/* a partial tail: Nagle as for the packet's start */
+			if (skb_queue_is_last(&sk->sk_write_queue, next) &&
+			    !xtcp_nagle_test(xsk, next, mss, nonagle))
+				break;
+			if (!gso) {
+				gso = alloc_skb(XTCP_HDR_MAX,
+						sk_gfp_mask(sk, GFP_ATOMIC));
+				if (!gso)
+					break;
+				skb_reserve(gso, XTCP_HDR_MAX);
+				if (!xtcp_gso_append(gso, skb))
+					break;
+			}
+			if (!xtcp_gso_append(gso, next))
+				break;
+			bytes += next->len;
+			last = next;
+			n++;
+		}
+	}
+
+	/* the first data after an idle spell (tcp_event_data_sent) */
+	if (!xtcp_packets_in_flight(xsk))
+		xtcp_ca_event(sk, CA_EVENT_TX_START);
+	if (n == 1) {
+		consume_skb(gso);
+		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
+		err = xtcp_transmit_skb(sk, skb, true);
+		if (err)
+			return err;
+	} else {
+		struct xtcp_skb_cb *gcb = XTCP_SKB_CB(gso);
+		u64 mstamp = xtcp_clock_us();
+
+		for (next = skb; ; next = next->next) {
+			flags |= XTCP_SKB_CB(next)->tcp_flags;
+			/* RACK's send time: before the ACK can come back */
+			XTCP_SKB_CB(next)->mstamp = mstamp;
+			if (next == last)
+				break;
+		}
+		gcb->seq = XTCP_SKB_CB(skb)->seq;
+		gcb->end_seq = XTCP_SKB_CB(last)->end_seq;
+		/* FIN only on the last skb; PSH goes on the last segment */
+		gcb->tcp_flags = TCPHDR_ACK | (flags & (TCPHDR_PSH | TCPHDR_FIN));
+		skb_shinfo(gso)->gso_type = sk->sk_gso_type;
+		skb_shinfo(gso)->gso_size = size;
+		skb_shinfo(gso)->gso_segs = n;
+		err = xtcp_transmit_skb(sk, gso, false);
+		if (err)
+			return err;
+	}
+
+	for (next = skb; ; next = next->next) {
+		XTCP_SKB_CB(next)->tcp_flags |= TCPHDR_ACK;
+		if (n > 1)
+			XTCP_SKB_CB(next)->when = now;
+		xsk->packets_out++;
+		if (xtcp_in_cwnd_reduction(xsk))
+			xsk->prr_out++;
+		if (next == last)
+			break;
+	}
+	xsk->send_head = skb_queue_is_last(&sk->sk_write_queue, last) ?
+			 NULL : last->next;
+	xsk->snd_nxt = XTCP_SKB_CB(last)->end_seq;
+	/* tcp_minshall_update(): a small segment is now in flight */
+	if (last->len < mss)
+		xsk->snd_sml = XTCP_SKB_CB(last)->end_seq;
+	return n;
+}
+
+/* The twin of tcp_write_xmit(): send what the windows and Nagle
+ * (@nonagle: XTCP_NAGLE_* bits) allow, in GSO packets where the route
+ * takes them; the congestion window counts the pipe (RFC 6675), so
+ * SACKed and lost segments make room.
+ */
+void __xtcp_write_xmit(struct sock *sk, int nonagle)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	unsigned int mss = xtcp_bound_to_half_wnd(xsk, xtcp_current_mss(sk));
+	u32 max_segs = xtcp_tso_segs(sk, mss);
 	bool is_cwnd_limited = false;
 	struct sk_buff *skb;
 	bool sent = false;
 
+	if (unlikely(sk->sk_state == TCP_CLOSE))
+		return;
 	while ((skb = xsk->send_head)) {
 		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 		u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
+		u32 in_flight = xtcp_packets_in_flight(xsk);
 
-		if (xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd) {
+		if (in_flight >= xsk->snd_cwnd) {
 			is_cwnd_limited = true;
 			break;
 		}
@@ -502,24 +738,15 @@ void xtcp_write_xmit(struct sock *sk)
 			    xtcp_fragment(sk, skb, room))
 				break;
 		}
-		/* Nagle: a small segment waits while data is in flight */
-		if (skb->len < xsk->mss_cache && xsk->packets_out &&
-		    !xsk->nonagle && !(tcb->tcp_flags & TCPHDR_FIN) &&
-		    skb_queue_is_last(&sk->sk_write_queue, skb))
+		if (!xtcp_nagle_test(xsk, skb, mss,
+				     skb_queue_is_last(&sk->sk_write_queue,
+						       skb) ?
+				     nonagle : XTCP_NAGLE_PUSH))
 			break;
-
-		tcb->tcp_flags |= TCPHDR_ACK;
-		/* the first data after an idle spell (tcp_event_data_sent) */
-		if (!xtcp_packets_in_flight(xsk))
-			xtcp_ca_event(sk, CA_EVENT_TX_START);
-		if (xtcp_transmit_skb(sk, skb, true))
+		if (xtcp_xmit_run(sk, skb, mss,
+				  min(max_segs, xsk->snd_cwnd - in_flight),
+				  nonagle) <= 0)
 			break;
-		xsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
-				 NULL : skb->next;
-		xsk->snd_nxt = tcb->end_seq;
-		xsk->packets_out++;
-		if (xtcp_in_cwnd_reduction(xsk))
-			xsk->prr_out++;
 		sent = true;
 	}
 	if (sent) {
@@ -529,22 +756,45 @@ void xtcp_write_xmit(struct sock *sk)
 	is_cwnd_limited |= xtcp_packets_in_flight(xsk) >= xsk->snd_cwnd;
 	if (sent || is_cwnd_limited)
 		xtcp_cwnd_validate(sk, is_cwnd_limited);
-	/* data in flight, or data waiting for the window to open: a timer
-	 * must run (retransmission, or the zero window probe)
+	/* data in flight, or data waiting for the window to open (or, corked,
+	 * for more data: the probe timer sends it after an RTO, at least
+	 * 200 ms, as 6.1's tcp_check_probe_timer() does): a timer must run
 	 */
 	if ((xsk->packets_out || xsk->send_head) &&
 	    !timer_pending(&inet_csk(sk)->icsk_retransmit_timer))
 		xtcp_retransmit_timer_arm(sk);
 }
 
-/* Mark the tail as pushed and send. */
-void xtcp_push(struct sock *sk)
+/* The twin of tcp_push_pending_frames(): send under the socket's Nagle
+ * and cork state (new ACKs, the window opening).
+ */
+void xtcp_write_xmit(struct sock *sk)
 {
+	__xtcp_write_xmit(sk, xtcp_sk(sk)->nonagle);
+}
+
+void xtcp_push_pending_frames(struct sock *sk)
+{
+	if (xtcp_sk(sk)->send_head)
+		xtcp_write_xmit(sk);
+}
+
+/* The twin of tcp_push(): the end of a write.  The tail is marked PSH
+ * unless MSG_MORE says more follows, in which case a partial tail waits
+ * as if corked.
+ */
+void xtcp_push(struct sock *sk, int flags, int nonagle)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
 	struct sk_buff *skb = skb_peek_tail(&sk->sk_write_queue);
 
-	if (skb)
+	if (!skb || !xsk->send_head)
+		return;
+	if (!(flags & MSG_MORE))
 		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_PSH;
-	xtcp_write_xmit(sk);
+	else
+		nonagle = XTCP_NAGLE_CORK;
+	__xtcp_write_xmit(sk, nonagle);
 }
 
 /* An skb that carries only a header: ACK, RST. */
@@ -600,8 +850,9 @@ void xtcp_send_fin(struct sock *sk)
 		XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_FIN | TCPHDR_ACK;
 		xtcp_queue_skb(sk, skb);
 	}
-	/* the FIN is not held back by Nagle */
-	xtcp_push(sk);
+	/* the FIN is not held back by Nagle nor by a cork */
+	XTCP_SKB_CB(skb_peek_tail(&sk->sk_write_queue))->tcp_flags |= TCPHDR_PSH;
+	__xtcp_write_xmit(sk, XTCP_NAGLE_OFF);
 }
 
 /* The twin of tcp_send_active_reset(). */
