@@ -316,15 +316,15 @@ static inline bool raw_parse(const uint8_t *b, int n, uint16_t sport,
 {
 	const struct iphdr *ip = (const struct iphdr *)b;
 	const uint8_t *t, *o;
-	int ihl, tot, doff, ol;
+	int ihl, iplen, tot, doff, ol;
 	struct in_addr src;
 
 	if (n < 20 || ip->version != 4 || ip->protocol != IPPROTO_TCP)
 		return false;
 	ihl = ip->ihl * 4;
-	tot = ntohs(ip->tot_len);
-	if (tot > n)
-		tot = n;
+	iplen = ntohs(ip->tot_len);
+	/* a GSO packet (veth passes them whole) is captured cut short */
+	tot = iplen > n ? n : iplen;
 	if (tot < ihl + 20)
 		return false;
 	inet_pton(AF_INET, B_ADDR, &src);
@@ -341,7 +341,10 @@ static inline bool raw_parse(const uint8_t *b, int n, uint16_t sport,
 	doff = (t[12] >> 4) * 4;
 	s->flags = t[13];
 	s->win = t[14] << 8 | t[15];
-	s->len = tot - ihl - doff;
+	if (doff < 20 || iplen < ihl + doff)
+		return false;
+	/* the payload as the IP header counts it, captured or not */
+	s->len = iplen - ihl - doff;
 	o = t + 20;
 	ol = doff - 20;
 	while (ol > 0 && o + ol <= b + tot) {
