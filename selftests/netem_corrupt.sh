@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout=150
+# timeout=180
 #
 # XTCP selftest: 32 MiB transfers in both directions, XTCP and stock TCP
 # in every pairing, through a veth pair that corrupts 1 % of the packets
@@ -15,5 +15,5 @@
 . "$(dirname "$0")/netem_lib.sh"
 
 netem_start
-netem_condition "corrupt 1%" 60 corrupt 1%
+netem_condition "corrupt 1%" 120 corrupt 1%
 veth_end

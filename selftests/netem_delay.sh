@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout=150
+# timeout=180
 #
 # XTCP selftest: 32 MiB transfers in both directions, XTCP and stock TCP
 # in every pairing, through a veth pair that delays every packet by 20 ms
@@ -16,5 +16,5 @@
 . "$(dirname "$0")/netem_lib.sh"
 
 netem_start
-netem_condition "delay 20ms +-5ms" 60 delay 20ms 5ms rate 100mbit
+netem_condition "delay 20ms +-5ms" 120 delay 20ms 5ms rate 100mbit
 veth_end

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout=150
+# timeout=200
 #
 # XTCP selftest: 32 MiB transfers in both directions, XTCP and stock TCP
 # in every pairing, through a veth pair that duplicates 5 % of the packets
@@ -14,5 +14,5 @@
 . "$(dirname "$0")/netem_lib.sh"
 
 netem_start
-netem_condition "duplicate 5%" 90 duplicate 5%
+netem_condition "duplicate 5%" 150 duplicate 5%
 veth_end

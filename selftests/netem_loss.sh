@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# timeout=120
+# timeout=180
 #
 # XTCP selftest: 32 MiB transfers in both directions, XTCP and stock TCP
 # in every pairing, through a veth pair that loses 1 % of the packets
@@ -15,5 +15,5 @@
 . "$(dirname "$0")/netem_lib.sh"
 
 netem_start
-netem_condition "loss 1%" 45 loss 1%
+netem_condition "loss 1%" 120 loss 1%
 veth_end
