@@ -323,7 +323,11 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	th->check = ~tcp_v4_check(skb->len, inet->inet_saddr,
 				  inet->inet_daddr, 0);
 
-	XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_OUTSEGS, segs);
+	/* OutSegs leaves out retransmitted data, as 6.1 (RFC 1213's
+	 * tcpOutSegs); segs_out counts everything
+	 */
+	if (after(tcb->end_seq, xsk->snd_nxt) || tcb->seq == tcb->end_seq)
+		XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_OUTSEGS, segs);
 	xsk->segs_out += segs;
 	if (skb->len > sizeof(*th) + opts_size)
 		xsk->data_segs_out += segs;
@@ -413,12 +417,13 @@ int xtcp_connect(struct sock *sk)
 	XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
 	xtcp_queue_skb(sk, skb);
 	xsk->send_head = NULL;
-	xsk->snd_nxt = xsk->write_seq;
 	xsk->packets_out = 1;
 	xsk->retrans_stamp = jiffies;
 
 	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_ACTIVEOPENS);
 	xtcp_transmit_skb(sk, skb, true);
+	/* after the SYN went, so that OutSegs counts it (as tcp_connect()) */
+	xsk->snd_nxt = xsk->write_seq;
 	xtcp_retransmit_timer_arm(sk);
 	return 0;
 }
