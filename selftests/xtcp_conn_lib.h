@@ -774,4 +774,32 @@ FIXTURE(conn) {};
 FIXTURE_SETUP(conn) {}
 FIXTURE_TEARDOWN(conn) {}
 
+/* struct tcp_info as 6.1's uapi has it (glibc's stops at total_retrans) */
+struct tcp_info_61 {
+	uint8_t tcpi_state, tcpi_ca_state, tcpi_retransmits, tcpi_probes;
+	uint8_t tcpi_backoff, tcpi_options;
+	uint8_t tcpi_snd_wscale : 4, tcpi_rcv_wscale : 4;
+	uint8_t tcpi_flags;
+	uint32_t tcpi_rto, tcpi_ato, tcpi_snd_mss, tcpi_rcv_mss;
+	uint32_t tcpi_unacked, tcpi_sacked, tcpi_lost, tcpi_retrans;
+	uint32_t tcpi_fackets;
+	uint32_t tcpi_last_data_sent, tcpi_last_ack_sent, tcpi_last_data_recv;
+	uint32_t tcpi_last_ack_recv;
+	uint32_t tcpi_pmtu, tcpi_rcv_ssthresh, tcpi_rtt, tcpi_rttvar;
+	uint32_t tcpi_snd_ssthresh, tcpi_snd_cwnd, tcpi_advmss;
+	uint32_t tcpi_reordering, tcpi_rcv_rtt, tcpi_rcv_space;
+	uint32_t tcpi_total_retrans;
+	uint64_t tcpi_pacing_rate, tcpi_max_pacing_rate;
+	uint64_t tcpi_bytes_acked, tcpi_bytes_received;
+	uint32_t tcpi_segs_out, tcpi_segs_in;
+	uint32_t tcpi_notsent_bytes, tcpi_min_rtt;
+	uint32_t tcpi_data_segs_in, tcpi_data_segs_out;
+	uint64_t tcpi_delivery_rate, tcpi_busy_time, tcpi_rwnd_limited;
+	uint64_t tcpi_sndbuf_limited;
+	uint32_t tcpi_delivered, tcpi_delivered_ce;
+	uint64_t tcpi_bytes_sent, tcpi_bytes_retrans;
+	uint32_t tcpi_dsack_dups, tcpi_reord_seen, tcpi_rcv_ooopack;
+	uint32_t tcpi_snd_wnd;
+};
+
 #endif /* XTCP_CONN_LIB_H */
