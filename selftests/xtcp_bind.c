@@ -1195,6 +1195,13 @@ TEST(race_bind_port0)
 TEST(race_listen_reuseaddr)
 {
 	RUN_BOTH(scen_race, 2);
+	const struct step *s = t_find(ti, "rounds with the right outcome");
+
+	/* 6.1 itself now and then gets a round wrong on the debug kernel
+	 * (149 of 150 seen once, XTCP 150): its reference gets a second try
+	 */
+	if (s && s->val != RACE_ROUNDS)
+		ti = run_scenario(scen_race, AF_INET, 2, 0);
 	EXPECT_STEP_VAL(ti, "rounds with the right outcome", RACE_ROUNDS);
 	COMPARE(ti, tx);
 }
