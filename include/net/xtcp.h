@@ -692,6 +692,13 @@ struct xtcp_skb_cb {
 	u8	retransmitted;	/* ever retransmitted (Karn) */
 	u8	sacked;		/* output: XTCPCB_* scoreboard marks */
 	u32	rexmit_nxt;	/* output: snd_nxt when last retransmitted */
+	/* output: the segments a sent skb counts for in packets_out and
+	 * the scoreboard, 0 while unsent (xtcp_skb_pcount()); and the
+	 * segment size it was cut into when sent.  The queue's skbs are
+	 * under the socket lock.
+	 */
+	u16	pcount;
+	u16	mss;
 	u64	mstamp;		/* output: xtcp_clock_us() when (re)sent */
 };
 
@@ -703,6 +710,12 @@ struct xtcp_skb_cb {
 #define XTCPCB_LOST		0x04	/* counted in lost_out */
 
 #define XTCP_SKB_CB(skb)	((struct xtcp_skb_cb *)&((skb)->cb[0]))
+
+/* The twin of tcp_skb_pcount(): the segments @skb counts for (sent). */
+static inline u32 xtcp_skb_pcount(const struct sk_buff *skb)
+{
+	return XTCP_SKB_CB(skb)->pcount;
+}
 
 /* Options seen in a segment: the twin of tcp_options_received. */
 struct xtcp_options_received {
@@ -922,6 +935,9 @@ void xtcp_send_ack(struct sock *sk);
 void xtcp_send_fin(struct sock *sk);
 void xtcp_send_active_reset(struct sock *sk, gfp_t priority);
 int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb);
+int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len);
+void xtcp_skb_set_pcount(struct sock *sk, struct sk_buff *skb, u16 pcount);
+u32 xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len);
 void xtcp_xmit_retransmit_queue(struct sock *sk);
 struct sk_buff *xtcp_make_synack(const struct sock *sk,
 				 const struct xtcp_request_sock *req,

@@ -542,12 +542,29 @@ static int xtcp_copy_to_frag(struct sock *sk, struct sk_buff *skb,
 	return copy;
 }
 
+/* The twin of tcp_xmit_size_goal(): how much one write queue skb
+ * takes, whole segments for one GSO packet (half the peer's largest
+ * window at most), or one segment when the route cannot do GSO.
+ */
+static int xtcp_xmit_size_goal(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int mss = xtcp_bound_to_half_wnd(xsk, xtcp_current_mss(sk));
+	int goal, segs;
+
+	if (!sk_can_gso(sk))
+		return mss;
+	goal = xtcp_bound_to_half_wnd(xsk, sk->sk_gso_max_size);
+	segs = min_t(int, goal / mss, sk->sk_gso_max_segs);
+	return max(segs * mss, mss);
+}
+
 /* The twin of tcp_sendmsg_locked(): copy into the write queue's tail,
- * skbs of one MSS each whose data sits in page fragments (the socket's
- * or the task's page_frag), and send what the windows allow.  While the
- * write goes on, skbs are sent once a GSO packet's worth waits
- * (xtcp_write_xmit() sends runs of them as one); the end of the write
- * pushes the rest, under Nagle, TCP_CORK and MSG_MORE.
+ * skbs of up to a GSO packet's worth of segments whose data sits in
+ * page fragments (the socket's or the task's page_frag), and send what
+ * the windows allow.  While the write goes on, skbs are sent once a GSO
+ * packet's worth waits; the end of the write pushes the rest, under
+ * Nagle, TCP_CORK and MSG_MORE.
  */
 static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 			       size_t size)
@@ -573,7 +590,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 
 	sk_clear_bit(SOCKWQ_ASYNC_NOSPACE, sk);
 restart:
-	size_goal = xtcp_bound_to_half_wnd(xsk, xtcp_current_mss(sk));
+	size_goal = xtcp_xmit_size_goal(sk);
 	/* enough unsent data for a GSO packet of the route's size */
 	push_goal = sk_can_gso(sk) ? sk->sk_gso_max_size : size_goal;
 	while (msg_data_left(msg)) {

@@ -264,6 +264,7 @@ void xtcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 pcount = xtcp_skb_pcount(skb);
 
 	if (tcb->sacked & XTCPCB_SACKED_ACKED)
 		return;
@@ -271,13 +272,14 @@ void xtcp_mark_skb_lost(struct sock *sk, struct sk_buff *skb)
 		if (tcb->sacked & XTCPCB_SACKED_RETRANS) {
 			/* the retransmission is lost as well */
 			tcb->sacked &= ~XTCPCB_SACKED_RETRANS;
-			xsk->retrans_out--;
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT);
+			xsk->retrans_out -= pcount;
+			XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT,
+				       pcount);
 		}
 	} else {
 		tcb->sacked |= XTCPCB_LOST;
-		xsk->lost_out++;
-		xsk->lost++;
+		xsk->lost_out += pcount;
+		xsk->lost += pcount;
 	}
 }
 
@@ -419,10 +421,12 @@ static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
 {
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 pcount = xtcp_skb_pcount(skb);
 
 	if (dup && tcb->retransmitted && xsk->undo_marker &&
 	    xsk->undo_retrans > 0 && after(tcb->end_seq, xsk->undo_marker))
-		xsk->undo_retrans--;
+		xsk->undo_retrans = max_t(int, 0,
+					  xsk->undo_retrans - (int)pcount);
 	if (tcb->sacked & XTCPCB_SACKED_ACKED)
 		return;
 	/* acked by this very ACK: xtcp_clean_rtx_queue() frees it */
@@ -438,15 +442,15 @@ static void xtcp_sacktag_one(struct sock *sk, struct sk_buff *skb, bool dup,
 		state->last_sackt = tcb->mstamp;
 	}
 	if (tcb->sacked & XTCPCB_LOST)
-		xsk->lost_out--;
+		xsk->lost_out -= pcount;
 	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
-		xsk->retrans_out--;
+		xsk->retrans_out -= pcount;
 	tcb->sacked &= ~(XTCPCB_LOST | XTCPCB_SACKED_RETRANS);
 	tcb->sacked |= XTCPCB_SACKED_ACKED;
 	if (!xsk->sacked_out || after(tcb->end_seq, xsk->highest_sack))
 		xsk->highest_sack = tcb->end_seq;
-	xsk->sacked_out++;
-	xsk->delivered++;
+	xsk->sacked_out += pcount;
+	xsk->delivered += pcount;
 	state->flag |= XTCP_FLAG_DATA_SACKED;
 }
 
@@ -473,14 +477,45 @@ static void xtcp_mark_lost_retrans(struct sock *sk, int *flag)
 		if (after(received_upto, tcb->rexmit_nxt +
 			  (xsk->reordering - 1) * xsk->mss_cache)) {
 			tcb->sacked &= ~XTCPCB_SACKED_RETRANS;
-			xsk->retrans_out--;
+			xsk->retrans_out -= xtcp_skb_pcount(skb);
 			*flag |= XTCP_FLAG_LOST_RETRANS;
 			xtcp_mark_skb_lost(sk, skb);
-			XTCP_INC_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT);
+			XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_LOSTRETRANSMIT,
+				       xtcp_skb_pcount(skb));
 		} else {
-			cnt++;
+			cnt += xtcp_skb_pcount(skb);
 		}
 	}
+}
+
+/* The twin of tcp_match_skb_to_sack(): does the block start..end hold
+ * all of @skb?  A block that holds whole segments of an skb of several
+ * has them cut off into an skb of their own first: at the block's
+ * start, rounded up to a segment (the part past the cut is the next skb
+ * the walk sees), or at its end, rounded down.
+ */
+static bool xtcp_sack_split(struct sock *sk, struct sk_buff *skb, u32 start,
+			    u32 end)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	u32 len;
+
+	if (!after(end, tcb->seq) || !before(start, tcb->end_seq))
+		return false;
+	if (!after(start, tcb->seq) && !after(tcb->end_seq, end))
+		return true;
+	if (xtcp_skb_pcount(skb) <= 1 || !tcb->mss)
+		return false;
+	if (after(start, tcb->seq)) {
+		len = roundup(start - tcb->seq, tcb->mss);
+		if (len < skb->len)
+			xtcp_fragment(sk, skb, len);
+		return false;
+	}
+	len = rounddown(end - tcb->seq, tcb->mss);
+	if (!len || len >= skb->len)
+		return false;
+	return !xtcp_fragment(sk, skb, len);
 }
 
 /* Read the SACK option of @ack_skb and mark what it covers, in
@@ -570,8 +605,10 @@ static int xtcp_sacktag_write_queue(struct sock *sk,
 			j++;
 		if (j == used)
 			break;
-		for (k = j; k < used && !after(sp[k].start_seq, tcb->seq); k++) {
-			if (!after(tcb->end_seq, sp[k].end_seq)) {
+		for (k = j; k < used && before(sp[k].start_seq, tcb->end_seq);
+		     k++) {
+			if (xtcp_sack_split(sk, skb, sp[k].start_seq,
+					    sp[k].end_seq)) {
 				xtcp_sacktag_one(sk, skb, dup[k], state);
 				break;
 			}
@@ -662,7 +699,7 @@ static void xtcp_mark_head_lost(struct sock *sk, int packets, bool mark_head)
 		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 
 		if (tcb->sacked & XTCPCB_SACKED_ACKED)
-			cnt++;
+			cnt += xtcp_skb_pcount(skb);
 		if (cnt > packets)
 			break;
 		if (!(tcb->sacked & XTCPCB_LOST))
@@ -1179,36 +1216,53 @@ static int xtcp_clean_rtx_queue(struct sock *sk, u32 prior_fack,
 
 	while ((skb = skb_peek(&sk->sk_write_queue)) && skb != xsk->send_head) {
 		struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+		u32 start = tcb->seq, acked;
 		u8 sacked = tcb->sacked;
+		bool fully_acked = true;
 
-		if (after(tcb->end_seq, xsk->snd_una))
-			break;
+		if (after(tcb->end_seq, xsk->snd_una)) {
+			/* the first segments of an skb of several
+			 * (tcp_tso_acked())
+			 */
+			if (xtcp_skb_pcount(skb) == 1 ||
+			    !after(xsk->snd_una, tcb->seq))
+				break;
+			acked = xtcp_trim_head(sk, skb,
+					       xsk->snd_una - tcb->seq);
+			if (!acked)
+				break;
+			fully_acked = false;
+		} else {
+			acked = xtcp_skb_pcount(skb);
+		}
 		if (tcb->retransmitted) {
 			flag |= XTCP_FLAG_RETRANS_DATA_ACKED;
 		} else if (!(sacked & XTCPCB_SACKED_ACKED)) {
 			last_ackt = tcb->mstamp;
 			if (!first_ackt)
 				first_ackt = last_ackt;
-			if (before(tcb->seq, reord))
-				reord = tcb->seq;
+			if (before(start, reord))
+				reord = start;
 		}
-		if (sacked & XTCPCB_SACKED_RETRANS)
-			xsk->retrans_out--;
-		if (sacked & XTCPCB_SACKED_ACKED) {
-			xsk->sacked_out--;
-		} else if (xtcp_is_sack(xsk)) {
-			xsk->delivered++;
+		pkts_acked += acked;
+		flag |= tcb->tcp_flags & TCPHDR_SYN ? XTCP_FLAG_SYN_ACKED :
+						      XTCP_FLAG_DATA_ACKED;
+		if (!(sacked & XTCPCB_SACKED_ACKED) && xtcp_is_sack(xsk)) {
+			xsk->delivered += acked;
 			if (!xtcp_skb_spurious_retrans(xsk, skb, rx))
 				xtcp_rack_advance(xsk, tcb->retransmitted,
 						  tcb->end_seq, tcb->mstamp);
 		}
+		/* a trimmed skb's counts went down in xtcp_trim_head() */
+		if (!fully_acked)
+			break;
+		if (sacked & XTCPCB_SACKED_RETRANS)
+			xsk->retrans_out -= acked;
+		if (sacked & XTCPCB_SACKED_ACKED)
+			xsk->sacked_out -= acked;
 		if (sacked & XTCPCB_LOST)
-			xsk->lost_out--;
-		if (xsk->packets_out)
-			xsk->packets_out--;
-		pkts_acked++;
-		flag |= tcb->tcp_flags & TCPHDR_SYN ? XTCP_FLAG_SYN_ACKED :
-						      XTCP_FLAG_DATA_ACKED;
+			xsk->lost_out -= acked;
+		xsk->packets_out -= min(xsk->packets_out, acked);
 		__skb_unlink(skb, &sk->sk_write_queue);
 		xtcp_wmem_queued_add(sk, -skb->truesize);
 		__kfree_skb(skb);

@@ -242,11 +242,30 @@ static u16 xtcp_select_window(struct sock *sk)
 	return new_win >> xsk->rcv_wscale;
 }
 
+/* A write queue skb longer than its segment size @mss goes as one GSO
+ * packet: segmented by the stack or the device (tcp_set_skb_tso_segs()).
+ */
+static void xtcp_skb_set_gso(const struct sock *sk, struct sk_buff *skb,
+			     unsigned int mss)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+
+	if (mss && skb->len > mss) {
+		shinfo->gso_size = mss;
+		shinfo->gso_segs = DIV_ROUND_UP(skb->len, mss);
+		shinfo->gso_type = sk->sk_gso_type;
+	} else {
+		shinfo->gso_size = 0;
+		shinfo->gso_segs = 0;
+		shinfo->gso_type = 0;
+	}
+}
+
 /* The twin of __tcp_transmit_skb(): put the TCP header on (a clone of)
  * @skb and hand it to ip_queue_xmit().  The checksum is left to the
- * device or to the stack (CHECKSUM_PARTIAL).  A GSO @skb (built by
- * xtcp_xmit_run(), never cloned) carries gso_segs segments of gso_size
- * bytes under this one header; the counters count segments.
+ * device or to the stack (CHECKSUM_PARTIAL).  A write queue skb of
+ * several segments goes as a GSO packet of gso_segs segments of
+ * gso_size bytes under this one header; the counters count segments.
  */
 int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 {
@@ -260,12 +279,6 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	struct tcphdr *th;
 	int err;
 
-	seg_len = skb->len;
-	if (skb_is_gso(skb)) {
-		segs = skb_shinfo(skb)->gso_segs;
-		seg_len = skb_shinfo(skb)->gso_size;
-	}
-
 	if (clone_it) {
 		/* RACK's send time: before the ACK can come back */
 		tcb->mstamp = xtcp_clock_us();
@@ -273,6 +286,13 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 					skb_clone(skb, GFP_ATOMIC);
 		if (unlikely(!skb))
 			return -ENOBUFS;
+		/* the shared info is this clone's and the queue's only */
+		xtcp_skb_set_gso(sk, skb, tcb->mss);
+	}
+	seg_len = skb->len;
+	if (skb_is_gso(skb)) {
+		segs = skb_shinfo(skb)->gso_segs;
+		seg_len = skb_shinfo(skb)->gso_size;
 	}
 
 	if (tcb->tcp_flags & TCPHDR_SYN) {
@@ -415,6 +435,7 @@ int xtcp_connect(struct sock *sk)
 	XTCP_SKB_CB(skb)->seq = xsk->write_seq;
 	XTCP_SKB_CB(skb)->end_seq = xsk->write_seq + 1;
 	XTCP_SKB_CB(skb)->tcp_flags = TCPHDR_SYN;
+	XTCP_SKB_CB(skb)->pcount = 1;
 	xtcp_queue_skb(sk, skb);
 	xsk->send_head = NULL;
 	xsk->packets_out = 1;
@@ -428,23 +449,58 @@ int xtcp_connect(struct sock *sk)
 	return 0;
 }
 
+/* The segments @skb is cut into at @mss: the twin of
+ * tcp_set_skb_tso_segs().
+ */
+static u16 xtcp_skb_segs(const struct sk_buff *skb, unsigned int mss)
+{
+	if (skb->len <= mss || !mss)
+		return 1;
+	return DIV_ROUND_UP(skb->len, mss);
+}
+
+/* The twin of tcp_adjust_pcount(): a sent skb now counts for @pcount
+ * segments (it was cut or trimmed); packets_out and the scoreboard
+ * counts its marks are in follow.
+ */
+void xtcp_skb_set_pcount(struct sock *sk, struct sk_buff *skb, u16 pcount)
+{
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	int diff = (int)pcount - tcb->pcount;
+
+	tcb->pcount = pcount;
+	if (!diff)
+		return;
+	xsk->packets_out += diff;
+	if (tcb->sacked & XTCPCB_SACKED_ACKED)
+		xsk->sacked_out += diff;
+	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
+		xsk->retrans_out += diff;
+	if (tcb->sacked & XTCPCB_LOST)
+		xsk->lost_out += diff;
+}
+
 /* The twin of tso_fragment() and tcp_fragment(): split @skb after @len
- * bytes, so that its head fits the window or the MSS.  The data of the
- * write queue's skbs is in page fragments (a SYN or a lone FIN has
+ * bytes, so that its head fits the window, cwnd or the MSS.  The data of
+ * the write queue's skbs is in page fragments (a SYN or a lone FIN has
  * none): the tail's fragments move to a new skb, with their share of
  * the truesize; linear bytes past @len, if any, are copied.  A clone
  * in flight shares the fragment array, so a cloned @skb is uncloned
- * first.  The tail stays on the same side of send_head: a caller
- * splitting a sent skb counts it in packets_out.
+ * first.  The tail stays on the same side of send_head; a sent @skb's
+ * segments are shared out (xtcp_skb_set_pcount()), both parts keeping
+ * its scoreboard marks.
  */
-static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
+int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 {
-	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb), *bcb;
 	int nsize = max_t(int, skb_headlen(skb) - len, 0);
 	unsigned int old_truesize = skb->truesize;
 	struct sk_buff *buff;
 	int moved;
 
+	if (WARN_ON_ONCE(len <= 0 || len >= skb->len))
+		return -EINVAL;
 	if (skb_cloned(skb)) {
 		if (pskb_expand_head(skb, 0, 0, GFP_ATOMIC))
 			return -ENOMEM;
@@ -462,27 +518,64 @@ static int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 	buff->truesize += moved;
 	skb->truesize -= moved;
 
-	XTCP_SKB_CB(buff)->seq = tcb->seq + len;
-	XTCP_SKB_CB(buff)->end_seq = tcb->end_seq;
-	XTCP_SKB_CB(buff)->tcp_flags = tcb->tcp_flags;
-	XTCP_SKB_CB(buff)->retransmitted = tcb->retransmitted;
-	XTCP_SKB_CB(buff)->when = tcb->when;
-	XTCP_SKB_CB(buff)->mstamp = tcb->mstamp;
-	/* a sent skb cut in two: both parts carry its scoreboard marks,
-	 * and the counts, per skb, follow
-	 */
-	XTCP_SKB_CB(buff)->sacked = tcb->sacked;
-	XTCP_SKB_CB(buff)->rexmit_nxt = tcb->rexmit_nxt;
-	if (tcb->sacked & XTCPCB_SACKED_ACKED)
-		xtcp_sk(sk)->sacked_out++;
-	if (tcb->sacked & XTCPCB_SACKED_RETRANS)
-		xtcp_sk(sk)->retrans_out++;
-	if (tcb->sacked & XTCPCB_LOST)
-		xtcp_sk(sk)->lost_out++;
+	bcb = XTCP_SKB_CB(buff);
+	bcb->seq = tcb->seq + len;
+	bcb->end_seq = tcb->end_seq;
+	bcb->tcp_flags = tcb->tcp_flags;
+	bcb->retransmitted = tcb->retransmitted;
+	bcb->when = tcb->when;
+	bcb->mstamp = tcb->mstamp;
+	bcb->sacked = tcb->sacked;
+	bcb->rexmit_nxt = tcb->rexmit_nxt;
+	bcb->mss = tcb->mss;
 	tcb->end_seq = tcb->seq + len;
 	tcb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
+	if (tcb->pcount) {
+		xtcp_skb_set_pcount(sk, buff, xtcp_skb_segs(buff, bcb->mss));
+		xtcp_skb_set_pcount(sk, skb, xtcp_skb_segs(skb, tcb->mss));
+	}
 	return 0;
+}
+
+/* The twin of tcp_trim_head(): the peer acked the first @len bytes of a
+ * sent skb of several segments (@len < skb->len); drop them, and return
+ * how many segments went.  The data is all in page fragments.
+ */
+u32 xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
+{
+	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
+	u32 prior = tcb->pcount, eat = len;
+	int i, k = 0;
+
+	if (skb_headlen(skb) || skb_unclone(skb, GFP_ATOMIC))
+		return 0;
+	for (i = 0; i < shinfo->nr_frags; i++) {
+		skb_frag_t *frag = &shinfo->frags[i];
+		u32 size = skb_frag_size(frag);
+
+		if (size <= eat) {
+			skb_frag_unref(skb, i);
+			eat -= size;
+			continue;
+		}
+		shinfo->frags[k] = *frag;
+		if (eat) {
+			skb_frag_off_add(&shinfo->frags[k], eat);
+			skb_frag_size_sub(&shinfo->frags[k], eat);
+			eat = 0;
+		}
+		k++;
+	}
+	shinfo->nr_frags = k;
+	skb->len -= len;
+	skb->data_len -= len;
+	skb->truesize -= len;
+	xtcp_wmem_queued_add(sk, -(int)len);
+	tcb->seq += len;
+	xtcp_skb_set_pcount(sk, skb, xtcp_skb_segs(skb, tcb->mss));
+	return prior - tcb->pcount;
 }
 
 /* The twin of tcp_cwnd_validate() (RFC 7661): remember, per window of
@@ -567,143 +660,76 @@ static u32 xtcp_tso_segs(struct sock *sk, unsigned int mss)
 	return min_t(u32, segs, sk->sk_gso_max_segs);
 }
 
-/* Append the payload of the queue's @skb (all in page fragments) to
- * the GSO packet @gso, each fragment with a page reference of its own;
- * a fragment that continues @gso's last one in the same page extends
- * it.  False, and @gso unchanged, when the fragments do not fit.
+/* The twin of tcp_mss_split_point(): how much of @skb, whose first
+ * segment fits the peer's window, one GSO packet of at most @max_segs
+ * segments takes: whole segments up to the window's end, and a partial
+ * last one only at the queue's tail and when Nagle (@nonagle) lets it
+ * go.
  */
-static bool xtcp_gso_append(struct sk_buff *gso, const struct sk_buff *skb)
+static u32 xtcp_mss_split_point(const struct sock *sk,
+				const struct sk_buff *skb, unsigned int mss,
+				u32 max_segs, int nonagle)
 {
-	const struct skb_shared_info *src = skb_shinfo(skb);
-	struct skb_shared_info *dst = skb_shinfo(gso);
-	int i = 0, n = dst->nr_frags;
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 window = xsk->snd_una + xsk->snd_wnd - XTCP_SKB_CB(skb)->seq;
+	u32 max_len = mss * max_segs, needed, partial;
 
-	if (n && src->nr_frags &&
-	    skb_frag_page(&dst->frags[n - 1]) ==
-	    skb_frag_page(&src->frags[0]) &&
-	    skb_frag_off(&dst->frags[n - 1]) +
-	    skb_frag_size(&dst->frags[n - 1]) ==
-	    skb_frag_off(&src->frags[0])) {
-		if (n + src->nr_frags - 1 > MAX_SKB_FRAGS)
-			return false;
-		skb_frag_size_add(&dst->frags[n - 1],
-				  skb_frag_size(&src->frags[0]));
-		i = 1;
-	} else if (n + src->nr_frags > MAX_SKB_FRAGS) {
-		return false;
-	}
-	for (; i < src->nr_frags; i++, n++) {
-		dst->frags[n] = src->frags[i];
-		__skb_frag_ref(&dst->frags[n]);
-	}
-	dst->nr_frags = n;
-	gso->len += skb->len;
-	gso->data_len += skb->len;
-	gso->truesize += skb->len;
-	return true;
+	if (max_len <= window &&
+	    !skb_queue_is_last(&sk->sk_write_queue, skb))
+		return max_len;
+	needed = min(skb->len, window);
+	if (max_len <= needed)
+		return max_len;
+	partial = needed % mss;
+	if (partial && needed > partial &&
+	    xtcp_nagle_check(true, xsk, nonagle))
+		return needed - partial;
+	return needed;
 }
 
-/* Send the write queue's skbs from @skb (send_head, which the caller
- * found sendable) on: as many consecutive ones as @quota, the window,
- * Nagle and the GSO limits allow go as ONE GSO packet that references
- * their page fragments (gso_size: the first one's length, which all but
- * the last have), or @skb alone.  The queue keeps one skb per segment,
- * so each one is then accounted as if it had been sent alone (sent
- * time, packets_out, PRR) and the scoreboard, SACK and retransmission
- * code never see a packet of many segments.  Returns how many skbs
- * went, or an error.
+/* Send send_head @skb (which the caller found sendable) as one packet:
+ * a GSO packet of as many of its segments as @quota, the window and
+ * Nagle allow, the rest cut off and left for later.  It then counts
+ * for its segments in packets_out and the scoreboard.  Returns 1 when
+ * it went, or an error.
  */
 static int xtcp_xmit_run(struct sock *sk, struct sk_buff *skb,
 			 unsigned int mss, u32 quota, int nonagle)
 {
+	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	struct xtcp_sock *xsk = xtcp_sk(sk);
-	u32 wnd_end = xsk->snd_una + xsk->snd_wnd;
-	unsigned int size = skb->len, bytes = skb->len;
-	struct sk_buff *last = skb, *gso = NULL, *next;
-	u32 now = jiffies;
-	u8 flags = 0;
-	int n = 1, err;
+	u32 limit = mss;
+	u16 segs;
+	int err;
 
-	if (quota > 1 && size && !skb_headlen(skb) &&
-	    !(XTCP_SKB_CB(skb)->tcp_flags & TCPHDR_FIN)) {
-		while (n < quota &&
-		       !skb_queue_is_last(&sk->sk_write_queue, last)) {
-			next = last->next;
-			if (last->len != size || !next->len ||
-			    next->len > size || skb_headlen(next) ||
-			    after(XTCP_SKB_CB(next)->end_seq, wnd_end) ||
-			    bytes + next->len > sk->sk_gso_max_size)
-				break;
-			/* a partial tail: Nagle as for the packet's start */
-			if (skb_queue_is_last(&sk->sk_write_queue, next) &&
-			    !xtcp_nagle_test(xsk, next, mss, nonagle))
-				break;
-			if (!gso) {
-				gso = alloc_skb(XTCP_HDR_MAX,
-						sk_gfp_mask(sk, GFP_ATOMIC));
-				if (!gso)
-					break;
-				skb_reserve(gso, XTCP_HDR_MAX);
-				if (!xtcp_gso_append(gso, skb))
-					break;
-			}
-			if (!xtcp_gso_append(gso, next))
-				break;
-			bytes += next->len;
-			last = next;
-			n++;
-		}
-	}
+	if (quota > 1 && skb->len > mss)
+		limit = xtcp_mss_split_point(sk, skb, mss, quota,
+					     skb_queue_is_last(&sk->sk_write_queue,
+							       skb) ?
+					     nonagle : XTCP_NAGLE_PUSH);
+	if (skb->len > limit && xtcp_fragment(sk, skb, limit))
+		return -ENOMEM;
+	segs = xtcp_skb_segs(skb, mss);
 
 	/* the first data after an idle spell (tcp_event_data_sent) */
 	if (!xtcp_packets_in_flight(xsk))
 		xtcp_ca_event(sk, CA_EVENT_TX_START);
-	if (n == 1) {
-		consume_skb(gso);
-		XTCP_SKB_CB(skb)->tcp_flags |= TCPHDR_ACK;
-		err = xtcp_transmit_skb(sk, skb, true);
-		if (err)
-			return err;
-	} else {
-		struct xtcp_skb_cb *gcb = XTCP_SKB_CB(gso);
-		u64 mstamp = xtcp_clock_us();
+	tcb->tcp_flags |= TCPHDR_ACK;
+	tcb->mss = mss;
+	err = xtcp_transmit_skb(sk, skb, true);
+	if (err)
+		return err;
 
-		for (next = skb; ; next = next->next) {
-			flags |= XTCP_SKB_CB(next)->tcp_flags;
-			/* RACK's send time: before the ACK can come back */
-			XTCP_SKB_CB(next)->mstamp = mstamp;
-			if (next == last)
-				break;
-		}
-		gcb->seq = XTCP_SKB_CB(skb)->seq;
-		gcb->end_seq = XTCP_SKB_CB(last)->end_seq;
-		/* FIN only on the last skb; PSH goes on the last segment */
-		gcb->tcp_flags = TCPHDR_ACK | (flags & (TCPHDR_PSH | TCPHDR_FIN));
-		skb_shinfo(gso)->gso_type = sk->sk_gso_type;
-		skb_shinfo(gso)->gso_size = size;
-		skb_shinfo(gso)->gso_segs = n;
-		err = xtcp_transmit_skb(sk, gso, false);
-		if (err)
-			return err;
-	}
-
-	for (next = skb; ; next = next->next) {
-		XTCP_SKB_CB(next)->tcp_flags |= TCPHDR_ACK;
-		if (n > 1)
-			XTCP_SKB_CB(next)->when = now;
-		xsk->packets_out++;
-		if (xtcp_in_cwnd_reduction(xsk))
-			xsk->prr_out++;
-		if (next == last)
-			break;
-	}
-	xsk->send_head = skb_queue_is_last(&sk->sk_write_queue, last) ?
-			 NULL : last->next;
-	xsk->snd_nxt = XTCP_SKB_CB(last)->end_seq;
+	xtcp_skb_set_pcount(sk, skb, segs);
+	if (xtcp_in_cwnd_reduction(xsk))
+		xsk->prr_out += segs;
+	xsk->send_head = skb_queue_is_last(&sk->sk_write_queue, skb) ?
+			 NULL : skb->next;
+	xsk->snd_nxt = tcb->end_seq;
 	/* tcp_minshall_update(): a small segment is now in flight */
-	if (last->len < mss)
-		xsk->snd_sml = XTCP_SKB_CB(last)->end_seq;
-	return n;
+	if (skb->len < segs * mss)
+		xsk->snd_sml = tcb->end_seq;
+	return 1;
 }
 
 /* The twin of tcp_write_xmit(): send what the windows and Nagle
@@ -731,11 +757,11 @@ void __xtcp_write_xmit(struct sock *sk, int nonagle)
 			is_cwnd_limited = true;
 			break;
 		}
-		/* queued before the path MTU shrank: cut to the MSS */
-		if (skb->len > mss && xtcp_fragment(sk, skb, mss))
-			break;
-		if (after(tcb->end_seq, wnd_end) && skb->len) {
-			/* send what fits, unless that is a sliver */
+		if (after(tcb->end_seq, wnd_end) && skb->len &&
+		    (int)(wnd_end - tcb->seq) < (int)min(skb->len, mss)) {
+			/* the first segment does not fit: send what
+			 * does, unless that is a sliver
+			 */
 			int room = wnd_end - tcb->seq;
 
 			if (room <= 0 || (room < skb->len / 2 &&
@@ -910,13 +936,14 @@ int xtcp_write_wakeup(struct sock *sk, int mib)
 		if (skb->len > seg && xtcp_fragment(sk, skb, seg))
 			return -1;
 		tcb->tcp_flags |= TCPHDR_PSH | TCPHDR_ACK;
+		tcb->mss = seg;
 		err = xtcp_transmit_skb(sk, skb, true);
 		if (!err) {
 			xsk->send_head = skb_queue_is_last(&sk->sk_write_queue,
 							   skb) ?
 					 NULL : skb->next;
 			xsk->snd_nxt = tcb->end_seq;
-			xsk->packets_out++;
+			xtcp_skb_set_pcount(sk, skb, 1);
 			xsk->lsndtime = jiffies;
 		}
 		return err;
@@ -943,32 +970,32 @@ int xtcp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (inet_sk_rebuild_header(sk))
 		goto out;
 
-	/* sent before the path MTU shrank: resend it in MSS-sized parts */
+	/* one segment at a time: a skb of several (or sent before the
+	 * path MTU shrank) is cut, the rest following in later calls
+	 */
 	mss = xtcp_current_mss(sk);
 	err = -ENOMEM;
-	if (skb->len > mss) {
-		if (xtcp_fragment(sk, skb, mss))
-			goto out;
-		xsk->packets_out++;
-	}
+	if (skb->len > mss && xtcp_fragment(sk, skb, mss))
+		goto out;
 
 	tcb->retransmitted = 1;
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
+	XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS,
+		       xtcp_skb_pcount(skb));
 	if (sk->sk_state != TCP_SYN_SENT)
 		tcb->tcp_flags |= TCPHDR_ACK;
 	err = xtcp_transmit_skb(sk, skb, true);
 	if (err)
 		goto out;
-	xsk->total_retrans++;
+	xsk->total_retrans += xtcp_skb_pcount(skb);
 	xsk->bytes_retrans += skb->len;
 	if (!(tcb->sacked & XTCPCB_SACKED_RETRANS)) {
 		tcb->sacked |= XTCPCB_SACKED_RETRANS;
-		xsk->retrans_out++;
+		xsk->retrans_out += xtcp_skb_pcount(skb);
 	}
 	/* one more that a D-SACK may prove spurious */
 	if (xsk->undo_retrans < 0)
 		xsk->undo_retrans = 0;
-	xsk->undo_retrans++;
+	xsk->undo_retrans += xtcp_skb_pcount(skb);
 	/* data SACKed beyond this was sent after the retransmission */
 	tcb->rexmit_nxt = xsk->snd_nxt;
 out:
@@ -1002,7 +1029,6 @@ void xtcp_simple_retransmit(struct sock *sk)
 		while (skb->len > mss) {
 			if (xtcp_fragment(sk, skb, mss))
 				return;
-			xsk->packets_out++;
 			if (xtcp_retransmit_skb(sk, skb) < 0)
 				return;
 			skb = skb->next;
@@ -1043,7 +1069,7 @@ void xtcp_xmit_retransmit_queue(struct sock *sk)
 			       XTCP_MIB_SLOWSTARTRETRANS :
 			       XTCP_MIB_FASTRETRANS);
 		if (xtcp_in_cwnd_reduction(xsk))
-			xsk->prr_out++;
+			xsk->prr_out += xtcp_skb_pcount(skb);
 		if (skb == head)
 			rearm_timer = true;
 	}

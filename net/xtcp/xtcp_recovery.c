@@ -403,8 +403,9 @@ static int xtcp_tlp_retransmit_skb(struct sock *sk, struct sk_buff *skb)
 	if (err)
 		return err;
 	tcb->retransmitted = 1;
-	XTCP_INC_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS);
-	xsk->total_retrans++;
+	XTCP_ADD_STATS(sock_net(sk), XTCP_MIB_RETRANSSEGS,
+		       xtcp_skb_pcount(skb));
+	xsk->total_retrans += xtcp_skb_pcount(skb);
 	xsk->bytes_retrans += skb->len;
 	return 0;
 }
@@ -441,6 +442,13 @@ void xtcp_send_loss_probe(struct sock *sk)
 	/* its last copy still waits in a local queue: no use */
 	if (skb_fclone_busy(sk, skb))
 		goto rearm_timer;
+	/* the probe is the last segment alone */
+	if (xtcp_skb_pcount(skb) > 1) {
+		if (xtcp_fragment(sk, skb, (xtcp_skb_pcount(skb) - 1) *
+				  XTCP_SKB_CB(skb)->mss))
+			goto rearm_timer;
+		skb = skb->next;
+	}
 	if (xtcp_tlp_retransmit_skb(sk, skb))
 		goto rearm_timer;
 	xsk->tlp_retrans = 1;
