@@ -40,7 +40,9 @@
 # and the non-zero deltas of XTCP's counters are listed.
 #
 # Environment: NETEM_SIZE (32M), XTCP_NETEM_TO_SCALE (1: scales every
-# condition's time limit, e.g. 3 on the debug kernel).
+# condition's time limit, e.g. 3 on the debug kernel), NETEM_GSO (set:
+# leave gso_max_segs alone, so that netem sees GSO super-packets, and
+# the receivers the segments cut from them after the qdisc).
 
 . "$(dirname "$0")/conn_veth_lib.sh"
 
@@ -120,14 +122,17 @@ netem_start() {
 		in_ns "$1" ethtool -K "$2" tso off gso off gro off >/dev/null 2>&1
 		# GSO off on the device still lets TCP build super-packets
 		# (segmented after the qdisc): one segment per skb, so that
-		# netem drops, delays and reorders segments, not 64 KiB
-		in_ns "$1" ip link set dev "$2" gso_max_segs 1
+		# netem drops, delays and reorders segments, not 64 KiB;
+		# unless NETEM_GSO asks for the super-packets
+		[ -n "${NETEM_GSO:-}" ] ||
+			in_ns "$1" ip link set dev "$2" gso_max_segs 1
 	done
 	if ! in_ns "$nsa" ethtool -k va | grep -q '^tcp-segmentation-offload: off'; then
 		nok "setup: TSO/GSO/GRO off on va and vb (ethtool -K)"
 		return
 	fi
-	if ! in_ns "$nsb" ip -d link show vb | grep -q 'gso_max_segs 1 '; then
+	if [ -z "${NETEM_GSO:-}" ] &&
+	   ! in_ns "$nsb" ip -d link show vb | grep -q 'gso_max_segs 1 '; then
 		nok "setup: gso_max_segs 1 on va and vb"
 		return
 	fi
@@ -145,7 +150,9 @@ netem_start() {
 	fi
 	netem_bytes=$(numfmt --from=iec "$NETEM_SIZE")
 	netem_ok=1
-	ok "setup: TSO/GSO/GRO off, gso_max_segs 1, netem available; $NETEM_SIZE = $netem_bytes bytes, sha256 ${netem_sum:0:16}.."
+	local segs=1
+	[ -z "${NETEM_GSO:-}" ] || segs="default (GSO super-packets)"
+	ok "setup: TSO/GSO/GRO off, gso_max_segs $segs, netem available; $NETEM_SIZE = $netem_bytes bytes, sha256 ${netem_sum:0:16}.."
 }
 
 # netem_condition NAME TO NETEM-ARGS...: the eight transfers under netem

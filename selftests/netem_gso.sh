@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# timeout=300
+#
+# XTCP selftest: loss and duplication of GSO super-packets.  As the other
+# netem tests (netem_lib.sh: 8 transfers, XTCP and stock TCP in every
+# pairing, both directions, SHA-256 checked), but with the veths'
+# gso_max_segs left alone: the senders' write queue skbs hold many
+# segments and go as one GSO packet each, netem drops or duplicates a
+# whole one, and software GSO cuts it after the qdisc, so that the
+# receivers ack and SACK single segments.  XTCP's sender then trims
+# partly acked skbs, cuts skbs at SACK block edges and retransmits one
+# segment at a time.
+#
+# Needs root, iproute2 (tc, netem), ethtool, veth.
+
+NETEM_GSO=1
+NETEM_SIZE=${NETEM_SIZE:-8M}
+. "$(dirname "$0")/netem_lib.sh"
+
+netem_start
+netem_condition "loss 1% (GSO packets)" 120 loss 1%
+netem_condition "loss 5% (GSO packets)" 120 loss 5%
+netem_condition "duplicate 5% (GSO packets)" 120 duplicate 5%
+netem_condition "reorder 25% (GSO packets)" 120 delay 5ms reorder 25%
+veth_end
