@@ -16,6 +16,12 @@
 
 NETEM_GSO=1
 NETEM_SIZE=${NETEM_SIZE:-8M}
+# the debug kernel (KASAN, lockdep) is 3 to 5 times slower: less data
+case $(uname -r) in
+*debug*)
+	NETEM_SIZE=2M
+	XTCP_NETEM_TO_SCALE=${XTCP_NETEM_TO_SCALE:-3} ;;
+esac
 . "$(dirname "$0")/netem_lib.sh"
 
 netem_start
