@@ -544,13 +544,17 @@ int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
  */
 u32 xtcp_trim_head(struct sock *sk, struct sk_buff *skb, u32 len)
 {
-	struct skb_shared_info *shinfo = skb_shinfo(skb);
+	unsigned int old_truesize = skb->truesize;
 	struct xtcp_skb_cb *tcb = XTCP_SKB_CB(skb);
 	u32 prior = tcb->pcount, eat = len;
+	struct skb_shared_info *shinfo;
 	int i, k = 0;
 
 	if (skb_headlen(skb) || skb_unclone(skb, GFP_ATOMIC))
 		return 0;
+	/* uncloning took a head of our own */
+	xtcp_wmem_queued_add(sk, (int)skb->truesize - (int)old_truesize);
+	shinfo = skb_shinfo(skb);
 	for (i = 0; i < shinfo->nr_frags; i++) {
 		skb_frag_t *frag = &shinfo->frags[i];
 		u32 size = skb_frag_size(frag);
