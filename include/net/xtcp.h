@@ -98,6 +98,14 @@ struct xtcp_sock {
 	 */
 	unsigned long			deferred;
 
+	/* TCP small queues (xtcp_small_queue_check()): XTCP_TSQ_* bits,
+	 * atomic; tsq_node links the sock on a CPU's list of socks whose
+	 * skbs left the host, under that CPU's irqs off, while
+	 * XTCP_TSQ_QUEUED (the list holds one sk_wmem_alloc reference)
+	 */
+	unsigned long			tsq_flags;
+	struct list_head		tsq_node;
+
 	/* Listeners only. */
 	struct xtcp_accept_queue	accept_queue;
 	atomic_t			syn_qlen;	/* request socks */
@@ -290,6 +298,13 @@ enum {
 	XTCP_DELACK_TIMER_DEFERRED,
 	XTCP_MTU_REDUCED_DEFERRED,
 	XTCP_KEEPALIVE_TIMER_DEFERRED,
+	XTCP_TSQ_DEFERRED,		/* the TSQ tasklet found it owned */
+};
+
+/* xtcp_sock::tsq_flags (TSQ_THROTTLED, TSQ_QUEUED) */
+enum {
+	XTCP_TSQ_THROTTLED,	/* data waits for the host's queues */
+	XTCP_TSQ_QUEUED,	/* on a CPU's TSQ list */
 };
 
 static inline struct xtcp_sock *xtcp_sk(const struct sock *sk)
@@ -928,6 +943,10 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it);
 int xtcp_connect(struct sock *sk);
 struct sk_buff *xtcp_stream_alloc_skb(struct sock *sk, int size, gfp_t gfp);
 void xtcp_write_xmit(struct sock *sk);
+void xtcp_wfree(struct sk_buff *skb);
+void xtcp_tsq_write(struct sock *sk);
+void xtcp_tsq_init(void);
+void xtcp_tsq_exit(void);
 void __xtcp_write_xmit(struct sock *sk, int nonagle);
 void xtcp_push(struct sock *sk, int flags, int nonagle);
 void xtcp_push_pending_frames(struct sock *sk);

@@ -580,6 +580,7 @@ static int __init xtcp_init(void)
 	xtcp_sysctl_mem[0] = READ_ONCE(sysctl_tcp_mem[0]);
 	xtcp_sysctl_mem[1] = READ_ONCE(sysctl_tcp_mem[1]);
 	xtcp_sysctl_mem[2] = READ_ONCE(sysctl_tcp_mem[2]);
+	xtcp_tsq_init();
 	err = proto_register(&xtcp_prot, 1);
 	if (err)
 		goto err_sockets_allocated;
@@ -624,6 +625,7 @@ static void __exit xtcp_exit(void)
 	     "xtcp: %lld socks still counted\n",
 	     percpu_counter_sum(&xtcp_sockets_allocated));
 	percpu_counter_destroy(&xtcp_sockets_allocated);
+	xtcp_tsq_exit();
 	xtcp_cong_exit();
 	xtcp_minisocks_exit();
 	xtcp_hashtables_exit();

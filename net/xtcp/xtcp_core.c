@@ -572,6 +572,7 @@ static int xtcp_sendmsg_locked(struct sock *sk, struct msghdr *msg,
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 	int flags = msg->msg_flags;
 	int copied = 0, err;
+	int process_backlog = 0;
 	int size_goal = 0;
 	u32 push_goal = 0;
 	long timeo;
@@ -614,6 +615,15 @@ restart:
 			if (!sk_stream_memory_free(sk) ||
 			    sk->sk_wmem_queued >= READ_ONCE(sk->sk_sndbuf))
 				goto wait_for_space;
+			/* a long write lets the ACKs that wait in the
+			 * backlog in now and then, as 6.1 does: they free
+			 * memory and open cwnd
+			 */
+			if (unlikely(++process_backlog >= 16)) {
+				process_backlog = 0;
+				if (sk_flush_backlog(sk))
+					goto restart;
+			}
 			skb = alloc_skb_fclone(MAX_HEADER + 128, sk->sk_allocation);
 			if (!xtcp_wmem_schedule(sk, skb)) {
 				kfree_skb(skb);

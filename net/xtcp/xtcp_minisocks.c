@@ -216,6 +216,7 @@ struct sock *xtcp_create_openreq_child(const struct sock *sk,
 	newxsk->snd_wl1 = req->rcv_isn;
 	newxsk->send_head = NULL;
 	newxsk->packets_out = 0;
+	newxsk->tsq_flags = 0;
 	newxsk->snd_cwnd = XTCP_INIT_CWND;
 	newxsk->snd_ssthresh = U32_MAX;
 	newxsk->srtt_us = 0;

@@ -316,7 +316,7 @@ int xtcp_transmit_skb(struct sock *sk, struct sk_buff *skb, bool clone_it)
 	skb_reset_transport_header(skb);
 	skb_orphan(skb);
 	skb->sk = sk;
-	skb->destructor = sock_wfree;
+	skb->destructor = xtcp_wfree;
 	refcount_add(skb->truesize, &sk->sk_wmem_alloc);
 	skb_set_hash_from_sk(skb, sk);
 
@@ -633,6 +633,26 @@ static bool xtcp_nagle_test(const struct xtcp_sock *xsk,
 
 #define XTCP_MIN_TSO_SEGS	2	/* net.ipv4.tcp_min_tso_segs */
 
+/* The rate tcp_update_pacing_rate() would set, in bytes per second:
+ * 200 % of cwnd per RTT in slow start, 120 % after; ~0UL before an RTT
+ * is known.
+ */
+static unsigned long xtcp_pacing_rate(const struct sock *sk,
+				      unsigned int mss)
+{
+	const struct xtcp_sock *xsk = xtcp_sk(sk);
+	u32 ratio, cwnd;
+	u64 rate;
+
+	if (!xsk->srtt_us)
+		return ~0UL;
+	ratio = xsk->snd_cwnd < xsk->snd_ssthresh / 2 ? 200 : 120;
+	cwnd = min_t(u32, max(xsk->snd_cwnd, xsk->packets_out), U16_MAX);
+	/* srtt_us is the RTT << 3 */
+	rate = (u64)mss * cwnd * ratio * (USEC_PER_SEC / 100 * 8);
+	return div_u64(rate, xsk->srtt_us);
+}
+
 /* The twin of tcp_tso_autosize() and tcp_tso_segs(): how many segments
  * one GSO packet may carry.  About 1 ms (2^-sk_pacing_shift s) of the
  * rate tcp_update_pacing_rate() would set, 200 % of cwnd per RTT in
@@ -648,18 +668,9 @@ static u32 xtcp_tso_segs(struct sock *sk, unsigned int mss)
 
 	if (!sk_can_gso(sk) || !mss)
 		return 1;
-	if (xsk->srtt_us) {
-		u32 ratio = xsk->snd_cwnd < xsk->snd_ssthresh / 2 ? 200 : 120;
-		u32 cwnd = min_t(u32, max(xsk->snd_cwnd, xsk->packets_out),
-				 U16_MAX);
-		u64 rate;
-
-		/* bytes per second: srtt_us is the RTT << 3 */
-		rate = (u64)mss * cwnd * ratio * (USEC_PER_SEC / 100 * 8);
-		rate = div_u64(rate, xsk->srtt_us);
-		rate >>= READ_ONCE(sk->sk_pacing_shift);
-		bytes = min_t(u64, bytes, rate);
-	}
+	if (xsk->srtt_us)
+		bytes = min_t(unsigned long, bytes, xtcp_pacing_rate(sk, mss) >>
+					 READ_ONCE(sk->sk_pacing_shift));
 	segs = max_t(u32, bytes / mss, XTCP_MIN_TSO_SEGS);
 	return min_t(u32, segs, sk->sk_gso_max_segs);
 }
@@ -736,6 +747,147 @@ static int xtcp_xmit_run(struct sock *sk, struct sk_buff *skb,
 	return 1;
 }
 
+/* TCP small queues: the twins of tcp_small_queue_check(), tcp_wfree()
+ * and the TSQ tasklet.  A sock keeps at most about 1 ms of its rate (two
+ * packets at least, tcp_limit_output_bytes at most) in the host's
+ * queues: the rest waits until an skb of it is freed, and goes from
+ * that CPU.  Besides qdisc and bufferbloat, that keeps a flow's packets
+ * on one CPU's backlog over veth (netif_rx() queues on the sending CPU),
+ * where packets sent from two CPUs at once reach the peer out of order.
+ */
+struct xtcp_tsq {
+	struct tasklet_struct	tasklet;
+	struct list_head	head;	/* of xtcp_sock::tsq_node; this
+					 * CPU's, under its irqs off
+					 */
+};
+
+static DEFINE_PER_CPU(struct xtcp_tsq, xtcp_tsq_tasklet);
+
+/* Send what the TSQ limit held back: the twin of tcp_tsq_write(). */
+void xtcp_tsq_write(struct sock *sk)
+{
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+
+	if (!((1 << sk->sk_state) &
+	      (TCPF_ESTABLISHED | TCPF_FIN_WAIT1 | TCPF_CLOSING |
+	       TCPF_CLOSE_WAIT | TCPF_LAST_ACK)))
+		return;
+	if (xsk->lost_out > xsk->retrans_out &&
+	    xsk->snd_cwnd > xtcp_packets_in_flight(xsk))
+		xtcp_xmit_retransmit_queue(sk);
+	xtcp_write_xmit(sk);
+}
+
+static void xtcp_tsq_handler(struct sock *sk)
+{
+	bh_lock_sock(sk);
+	if (!sock_owned_by_user(sk))
+		xtcp_tsq_write(sk);
+	else if (!test_and_set_bit(XTCP_TSQ_DEFERRED,
+				   &xtcp_sk(sk)->deferred))
+		sock_hold(sk);
+	bh_unlock_sock(sk);
+}
+
+static void xtcp_tsq_tasklet_func(struct tasklet_struct *t)
+{
+	struct xtcp_tsq *tsq = from_tasklet(tsq, t, tasklet);
+	struct xtcp_sock *xsk, *next;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	local_irq_save(flags);
+	list_splice_init(&tsq->head, &list);
+	local_irq_restore(flags);
+
+	list_for_each_entry_safe(xsk, next, &list, tsq_node) {
+		struct sock *sk = (struct sock *)xsk;
+
+		list_del(&xsk->tsq_node);
+		smp_mb__before_atomic();
+		clear_bit(XTCP_TSQ_QUEUED, &xsk->tsq_flags);
+		xtcp_tsq_handler(sk);
+		/* the list's sk_wmem_alloc reference */
+		sk_free(sk);
+	}
+}
+
+/* The destructor of the skbs XTCP sends: sock_wfree(), and a throttled
+ * sock goes on this CPU's TSQ list, holding one sk_wmem_alloc reference
+ * for it.  Any context.
+ */
+void xtcp_wfree(struct sk_buff *skb)
+{
+	struct sock *sk = skb->sk;
+	struct xtcp_sock *xsk = xtcp_sk(sk);
+	struct xtcp_tsq *tsq;
+	unsigned long flags;
+	bool empty;
+
+	/* all but one: sk_free() below, or the TSQ list's */
+	WARN_ON(refcount_sub_and_test(skb->truesize - 1, &sk->sk_wmem_alloc));
+	if (!test_bit(XTCP_TSQ_THROTTLED, &xsk->tsq_flags) ||
+	    test_and_set_bit(XTCP_TSQ_QUEUED, &xsk->tsq_flags))
+		goto out;
+	clear_bit(XTCP_TSQ_THROTTLED, &xsk->tsq_flags);
+
+	local_irq_save(flags);
+	tsq = this_cpu_ptr(&xtcp_tsq_tasklet);
+	empty = list_empty(&tsq->head);
+	list_add(&xsk->tsq_node, &tsq->head);
+	if (empty)
+		tasklet_schedule(&tsq->tasklet);
+	local_irq_restore(flags);
+	return;
+out:
+	sk_free(sk);
+}
+
+void xtcp_tsq_init(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		struct xtcp_tsq *tsq = &per_cpu(xtcp_tsq_tasklet, cpu);
+
+		INIT_LIST_HEAD(&tsq->head);
+		tasklet_setup(&tsq->tasklet, xtcp_tsq_tasklet_func);
+	}
+}
+
+/* After the last sock: no skb of XTCP's is left to queue one. */
+void xtcp_tsq_exit(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		tasklet_kill(&per_cpu(xtcp_tsq_tasklet, cpu).tasklet);
+}
+
+/* The twin of tcp_small_queue_check(): does @skb wait for the host's
+ * queues to drain?  Never when nothing is in flight.
+ */
+static bool xtcp_small_queue_check(struct sock *sk, const struct sk_buff *skb,
+				   unsigned int mss)
+{
+	unsigned long limit;
+
+	limit = max_t(unsigned long, 2 * skb->truesize,
+		      xtcp_pacing_rate(sk, mss) >>
+		      READ_ONCE(sk->sk_pacing_shift));
+	limit = min_t(unsigned long, limit,
+		      READ_ONCE(sock_net(sk)->ipv4.sysctl_tcp_limit_output_bytes));
+	if (refcount_read(&sk->sk_wmem_alloc) <= limit)
+		return false;
+	if (!xtcp_rtx_head(sk))
+		return false;
+	set_bit(XTCP_TSQ_THROTTLED, &xtcp_sk(sk)->tsq_flags);
+	/* an skb freed meanwhile must see the bit, or we its count */
+	smp_mb__after_atomic();
+	return refcount_read(&sk->sk_wmem_alloc) > limit;
+}
+
 /* The twin of tcp_write_xmit(): send what the windows and Nagle
  * (@nonagle: XTCP_NAGLE_* bits) allow, in GSO packets where the route
  * takes them; the congestion window counts the pipe (RFC 6675), so
@@ -777,6 +929,8 @@ void __xtcp_write_xmit(struct sock *sk, int nonagle)
 				     skb_queue_is_last(&sk->sk_write_queue,
 						       skb) ?
 				     nonagle : XTCP_NAGLE_PUSH))
+			break;
+		if (xtcp_small_queue_check(sk, skb, mss))
 			break;
 		if (xtcp_xmit_run(sk, skb, mss,
 				  min(max_segs, xsk->snd_cwnd - in_flight),

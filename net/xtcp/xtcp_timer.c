@@ -612,6 +612,10 @@ void xtcp_release_cb(struct sock *sk)
 {
 	struct xtcp_sock *xsk = xtcp_sk(sk);
 
+	if (test_and_clear_bit(XTCP_TSQ_DEFERRED, &xsk->deferred)) {
+		xtcp_tsq_write(sk);
+		__sock_put(sk);
+	}
 	if (test_and_clear_bit(XTCP_WRITE_TIMER_DEFERRED, &xsk->deferred)) {
 		xtcp_write_timer_handler(sk);
 		__sock_put(sk);
