@@ -805,6 +805,9 @@ static void xtcp_tsq_tasklet_func(struct tasklet_struct *t)
 		struct sock *sk = (struct sock *)xsk;
 
 		list_del(&xsk->tsq_node);
+		/* the unlink before the bit: xtcp_wfree() may queue it
+		 * again as soon as it sees the bit clear
+		 */
 		smp_mb__before_atomic();
 		clear_bit(XTCP_TSQ_QUEUED, &xsk->tsq_flags);
 		xtcp_tsq_handler(sk);
