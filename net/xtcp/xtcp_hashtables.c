@@ -53,14 +53,15 @@ xtcp_bind_bucket_find(struct xtcp_bind_hashbucket *head, unsigned short port)
 }
 
 /* The shadow has joined stock TCP's bucket for its port with
- * SO_REUSEADDR: take it back, so that from now on it shares the port
- * with nobody.  The bucket's fastreuse is cleared as well, as
- * inet_csk_update_fastreuse() would have left it had the shadow joined
- * without SO_REUSEADDR: otherwise a stock SO_REUSEADDR bind could take
- * the fast path and skip the conflict check altogether.  Every stock
- * conflict check on the port (bind(), listen(), the ephemeral searches)
- * reads sk_reuse and fastreuse under the port's bhash chain lock, and
- * the shadow keeps the bucket alive, so that lock is all it takes.
+ * SO_REUSEADDR: take it back, so that stock TCP's conflict checks see
+ * a socket that shares the port with nobody.  They read sk_reuse under
+ * the port's bhash chain lock, so the change is made under it; the
+ * shadow is our own socket, and stock TCP's bucket is left as it is
+ * (XTCP never writes stock TCP's tables).  So the full conflict check
+ * of a stock bind(), and above all of a stock listen(), fails with
+ * EADDRINUSE; only a bucket whose fastreuse its earlier owners left
+ * set (a client's SO_REUSEADDR bind that never listened) still lets a
+ * stock SO_REUSEADDR bind that does not listen skip the check.
  */
 static void xtcp_shadow_unshare(struct sock *sk)
 {
@@ -71,7 +72,6 @@ static void xtcp_shadow_unshare(struct sock *sk)
 					  hinfo->bhash_size)];
 	spin_lock_bh(&head->lock);
 	sk->sk_reuse = SK_NO_REUSE;
-	inet_csk(sk)->icsk_bind_hash->fastreuse = 0;
 	spin_unlock_bh(&head->lock);
 }
 
