@@ -81,8 +81,9 @@ static void xtcp_shadow_unshare(struct sock *sk)
  *
  * @reuse: the XTCP socket that creates the bucket has SO_REUSEADDR and
  * stock TCP would let it share the port (an explicit port, or the
- * relaxed pass of the ephemeral search).  The shadow then binds with
- * SO_REUSEADDR too, exactly as a stock SO_REUSEADDR bind would: it
+ * relaxed pass of the ephemeral search).  When stock TCP holds the
+ * port, the shadow then binds with SO_REUSEADDR too, exactly as a stock
+ * SO_REUSEADDR bind would: it
  * joins a port that stock TCP holds only with SO_REUSEADDR socks that
  * do not listen (a server's TIME_WAIT socks above all), and still fails
  * on a stock listener or on a sock without SO_REUSEADDR.  Right after
@@ -110,14 +111,20 @@ static int xtcp_shadow_bind(struct net *net, unsigned short port,
 	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
 	if (err)
 		return err;
-	/* not yet bound nor seen by anyone: no lock needed */
-	sock->sk->sk_reuse = reuse ? SK_CAN_REUSE : SK_NO_REUSE;
-	/* The caller passed XTCP's own CAP_NET_BIND_SERVICE check. */
+	/* The caller passed XTCP's own CAP_NET_BIND_SERVICE check.  First
+	 * without SO_REUSEADDR: a bucket the shadow makes then remembers
+	 * (fastreuse) an owner that shares with nobody.
+	 */
 	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (err == -EADDRINUSE && reuse) {
+		/* unbound still, and seen by nobody: no lock needed */
+		sock->sk->sk_reuse = SK_CAN_REUSE;
+		err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+		if (!err)
+			xtcp_shadow_unshare(sock->sk);
+	}
 	if (err)
 		goto err_release;
-	if (reuse)
-		xtcp_shadow_unshare(sock->sk);
 	*res = sock;
 	return 0;
 
