@@ -5,6 +5,7 @@
  * return values, errno, and the resulting addresses and ports.
  */
 #include "xtcp_common.h"
+#include "xtcp_conn_proc.h"
 #include <linux/capability.h>
 #include <linux/filter.h>
 #include <pthread.h>
@@ -866,6 +867,313 @@ static void scen_reuseport_bpf(struct trace *t, int fam, long arg)
 }
 
 COMPARE_TEST(reuseport_bpf, scen_reuseport_bpf, 0, CMP_FIRST)
+
+/* ------------------------------------------------------------------ */
+/* A port that stock TCP holds only with TIME_WAIT socks               */
+/* ------------------------------------------------------------------ */
+
+/* how stock TCP comes to hold 127.0.0.1:port with a TIME_WAIT sock */
+#define TW_SERVER_RA	0	/* a SO_REUSEADDR listener's child closes first */
+#define TW_CLIENT_RA	1	/* a SO_REUSEADDR client bound to it closes first */
+#define TW_SERVER	2	/* a listener without SO_REUSEADDR, its child */
+#define TW_LIVE_RA	3	/* a SO_REUSEADDR listener's child, established */
+
+static const char *const tw_names[] = {
+	"RA server TIME_WAIT", "RA client TIME_WAIT", "server TIME_WAIT",
+	"RA server ESTABLISHED",
+};
+
+/*
+ * Always over AF_INET, whatever the family under test: a connection on
+ * 127.0.0.1:@port whose @port end closes first, so that a TIME_WAIT sock
+ * is left there, and the listener is closed.  TW_LIVE_RA keeps the
+ * connection open instead; its two ends are returned in @conn.  The
+ * other end's port is returned.
+ */
+static int stock_time_wait(struct trace *t, int how, int port, int conn[2])
+{
+	int srv_port = how == TW_CLIENT_RA ? PORT_B : port;
+	int l, c, s, near, far, far_port;
+	char b;
+
+	l = T_FD(t, mksock(AF_INET, how == TW_SERVER ? 0 : O_RA),
+		 "stock: listener socket");
+	T_RET(t, bind4(l, "127.0.0.1", srv_port), "stock: bind listener");
+	T_RET(t, listen(l, 1), "stock: listen");
+	c = T_FD(t, mksock(AF_INET, how == TW_CLIENT_RA ? O_RA : 0),
+		 "stock: client socket");
+	if (how == TW_CLIENT_RA)
+		T_RET(t, bind4(c, "127.0.0.1", port), "stock: bind client");
+	T_RET(t, connect4(c, "127.0.0.1", srv_port), "stock: connect");
+	s = T_FD(t, accept(l, NULL, NULL), "stock: accept");
+	T_RET(t, close(l), "stock: close listener");
+	if (how == TW_LIVE_RA) {
+		conn[0] = s;
+		conn[1] = c;
+		return sock_port(c);
+	}
+	/* the end on @port closes first and ends in TIME_WAIT */
+	near = how == TW_CLIENT_RA ? c : s;
+	far = how == TW_CLIENT_RA ? s : c;
+	far_port = how == TW_CLIENT_RA ? srv_port : sock_port(c);
+	T_RET(t, shutdown(near, SHUT_WR), "stock: port's end sends FIN");
+	T_RET(t, recv(far, &b, 1, 0), "stock: other end reads it");
+	T_RET(t, close(far), "stock: other end closes");
+	T_RET(t, recv(near, &b, 1, 0), "stock: port's end reads FIN");
+	T_RET(t, close(near), "stock: close port's end");
+	T_VAL(t, proc_count(PROC_NET_TCP, port, 0, ST_TIME_WAIT),
+	      "stock: TIME_WAIT socks on the port");
+	return far_port;
+}
+
+/* One byte each way between @a and @b; the count of bytes that made it
+ * (a byte that went astray: nothing to read within 2 s).
+ */
+static int ping_pong(int a, int b)
+{
+	struct timeval tv = { .tv_sec = 2 };
+	char x = 'x', y = 0;
+	int n = 0;
+
+	setsockopt(a, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	setsockopt(b, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (send(a, &x, 1, MSG_NOSIGNAL) == 1 && recv(b, &y, 1, 0) == 1 &&
+	    y == 'x')
+		n++;
+	x = 'y';
+	if (send(b, &x, 1, MSG_NOSIGNAL) == 1 && recv(a, &y, 1, 0) == 1 &&
+	    y == 'y')
+		n++;
+	return n;
+}
+
+/* A stock socket's retransmissions so far (of its SYN, after connect()). */
+static long syn_retrans(int fd)
+{
+	struct tcp_info ti;
+	socklen_t l = sizeof(ti);
+
+	memset(&ti, 0, sizeof(ti));
+	if (getsockopt(fd, SOL_TCP, TCP_INFO, &ti, &l))
+		return -errno;
+	return ti.tcpi_total_retrans;
+}
+
+/*
+ * Stock TCP holds PORT_A only through socks that do not listen (arg
+ * bits 8-: TW_*).  A socket of the family under test (arg bits 0-1:
+ * O_RA, O_RP) binds 0.0.0.0:PORT_A and listens, as 6.1's rules allow
+ * only when both have SO_REUSEADDR; then a stock SO_REUSEADDR socket
+ * must not get the port beside the listener, and the listener serves
+ * connections.  For AF_XTCP this is the shadow socket's bind joining
+ * stock TCP's bucket, and keeping stock TCP out once it has.
+ */
+static void scen_stock_tw(struct trace *t, int fam, long arg)
+{
+	int opts = arg & 3, how = arg >> 8, conn[2] = { -1, -1 };
+	int x, y, c, a, peer;
+	long n;
+
+	peer = stock_time_wait(t, how, PORT_A, conn);
+	x = T_FD(t, mksock(fam, opts), "socket %s", opt_names[opts]);
+	if (T_RET(t, bind4(x, "0.0.0.0", PORT_A), "bind 0.0.0.0:A over %s",
+		  tw_names[how]) ||
+	    T_RET(t, listen(x, 8), "listen on A")) {
+		close(x);
+		close_all(conn, 2);
+		return;
+	}
+	t_sockname(t, x, "listener");
+
+	/* stock TCP stays off the port: at bind(), or at listen() */
+	for (int i = 0; i < 2; i++) {
+		const char *ip = i ? "127.0.0.1" : "0.0.0.0";
+
+		y = mksock(AF_INET, O_RA);
+		if (!T_RET(t, bind4(y, ip, PORT_A),
+			   "stock RA: bind %s:A beside it", ip))
+			T_RET(t, listen(y, 1), "stock RA: listen %s:A", ip);
+		close(y);
+	}
+	y = mksock(AF_INET, 0);
+	T_RET(t, bind4(y, "127.0.0.1", PORT_A), "stock: bind 127.0.0.1:A");
+	close(y);
+
+	/* the listener takes connections on the port */
+	c = socket(AF_INET, SOCK_STREAM, 0);
+	T_RET(t, connect4(c, "127.0.0.1", PORT_A), "connect to the listener");
+	a = T_FD(t, accept(x, NULL, NULL), "accept");
+	T_VAL(t, ping_pong(c, a), "bytes through the new connection");
+	close(a);
+	close(c);
+
+	/* a SYN on the 4-tuple of a server's TIME_WAIT sock: it takes it
+	 * for a new connection and hands it to the listener (TCP_TW_SYN)
+	 */
+	if (how == TW_SERVER_RA) {
+		c = mksock(AF_INET, O_RA);
+		T_RET(t, bind4(c, "127.0.0.1", peer), "bind the old peer port");
+		T_RET(t, connect4(c, "127.0.0.1", PORT_A),
+		      "connect on the TIME_WAIT 4-tuple");
+		T_VAL(t, syn_retrans(c), "  its SYN retransmitted");
+		a = T_FD(t, accept(x, NULL, NULL), "accept it");
+		T_VAL(t, ping_pong(c, a), "bytes through it");
+		close(a);
+		close(c);
+	}
+
+	/* a connection stock TCP had on the port carries on */
+	if (how == TW_LIVE_RA) {
+		n = ping_pong(conn[0], conn[1]);
+		T_VAL(t, n, "bytes through the stock connection");
+	}
+	close_all(conn, 2);
+	close(x);
+}
+
+TEST(stock_time_wait_reuseaddr)
+{
+	RUN_BOTH(scen_stock_tw, O_RA | TW_SERVER_RA << 8);
+	EXPECT_STEP_VAL(ti, "stock: TIME_WAIT socks on the port", 1);
+	EXPECT_STEP_OK(ti, "bind 0.0.0.0:A over RA server TIME_WAIT");
+	EXPECT_STEP_OK(ti, "listen on A");
+	EXPECT_STEP_ERR(ti, "stock RA: bind 0.0.0.0:A beside it", EADDRINUSE);
+	EXPECT_STEP_ERR(ti, "stock RA: bind 127.0.0.1:A beside it",
+			EADDRINUSE);
+	EXPECT_STEP_VAL(ti, "bytes through the new connection", 2);
+	EXPECT_STEP_OK(ti, "connect on the TIME_WAIT 4-tuple");
+	EXPECT_STEP_VAL(ti, "  its SYN retransmitted", 0);
+	EXPECT_STEP_VAL(ti, "bytes through it", 2);
+	COMPARE(ti, tx);
+}
+
+TEST(stock_time_wait_no_reuseaddr)
+{
+	RUN_BOTH(scen_stock_tw, 0 | TW_SERVER_RA << 8);
+	EXPECT_STEP_VAL(ti, "stock: TIME_WAIT socks on the port", 1);
+	EXPECT_STEP_ERR(ti, "bind 0.0.0.0:A over RA server TIME_WAIT",
+			EADDRINUSE);
+	COMPARE(ti, tx);
+}
+
+/* The TIME_WAIT sock had no SO_REUSEADDR: no one shares with it. */
+TEST(stock_time_wait_not_reuseaddr)
+{
+	RUN_BOTH(scen_stock_tw, O_RA | TW_SERVER << 8);
+	EXPECT_STEP_VAL(ti, "stock: TIME_WAIT socks on the port", 1);
+	EXPECT_STEP_ERR(ti, "bind 0.0.0.0:A over server TIME_WAIT",
+			EADDRINUSE);
+	COMPARE(ti, tx);
+}
+
+/*
+ * A client's TIME_WAIT: stock TCP's bucket was made by a SO_REUSEADDR
+ * bind that never listened, so its fastreuse lets a later SO_REUSEADDR
+ * bind that does not listen skip the conflict check.  In one stack the
+ * listener's own listen() clears it; XTCP's listener leaves stock TCP's
+ * bucket alone (it never writes stock TCP's tables), so there a stock
+ * SO_REUSEADDR bind beside it succeeds: the one known difference.  Its
+ * listen() would still fail (stock_time_wait_reuseaddr).
+ */
+TEST(stock_client_time_wait_reuseaddr)
+{
+	RUN_BOTH(scen_stock_tw, O_RA | TW_CLIENT_RA << 8);
+	struct trace *both[] = { ti, tx };
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		EXPECT_STEP_VAL(both[i], "stock: TIME_WAIT socks on the port",
+				1);
+		EXPECT_STEP_OK(both[i],
+			       "bind 0.0.0.0:A over RA client TIME_WAIT");
+		EXPECT_STEP_OK(both[i], "listen on A");
+		EXPECT_STEP_VAL(both[i], "bytes through the new connection",
+				2);
+	}
+	EXPECT_STEP_ERR(ti, "stock RA: bind 0.0.0.0:A beside it", EADDRINUSE);
+	EXPECT_STEP_OK(tx, "stock RA: bind 0.0.0.0:A beside it");
+}
+
+/* A listener restarted while a connection of the old one lives on. */
+TEST(stock_established_reuseaddr)
+{
+	RUN_BOTH(scen_stock_tw, O_RA | TW_LIVE_RA << 8);
+	EXPECT_STEP_OK(ti, "bind 0.0.0.0:A over RA server ESTABLISHED");
+	EXPECT_STEP_OK(ti, "listen on A");
+	EXPECT_STEP_ERR(ti, "stock RA: bind 0.0.0.0:A beside it", EADDRINUSE);
+	EXPECT_STEP_VAL(ti, "bytes through the new connection", 2);
+	EXPECT_STEP_VAL(ti, "bytes through the stock connection", 2);
+	COMPARE(ti, tx);
+}
+
+/* SO_REUSEPORT does not share with a TIME_WAIT sock that had none. */
+TEST(stock_time_wait_reuseport)
+{
+	RUN_BOTH(scen_stock_tw, O_RP | TW_SERVER_RA << 8);
+	EXPECT_STEP_ERR(ti, "bind 0.0.0.0:A over RA server TIME_WAIT",
+			EADDRINUSE);
+	COMPARE(ti, tx);
+}
+
+TEST(stock_time_wait_reuseaddr_reuseport)
+{
+	RUN_BOTH(scen_stock_tw, O_RA | O_RP | TW_SERVER_RA << 8);
+	EXPECT_STEP_OK(ti, "bind 0.0.0.0:A over RA server TIME_WAIT");
+	EXPECT_STEP_OK(ti, "listen on A");
+	EXPECT_STEP_ERR(ti, "stock RA: bind 0.0.0.0:A beside it", EADDRINUSE);
+	COMPARE(ti, tx);
+}
+
+/*
+ * The ephemeral search over ports that stock TCP holds in TIME_WAIT: its
+ * first pass takes no port shared only through SO_REUSEADDR, its
+ * relaxed pass (ip_autobind_reuse=1) does.  arg: ip_autobind_reuse.
+ */
+static void scen_stock_tw_autobind(struct trace *t, int fam, long arg)
+{
+	int conn[2], x, y;
+
+	/* the clients' ports come from the default range */
+	stock_time_wait(t, TW_SERVER_RA, 40000, conn);
+	stock_time_wait(t, TW_SERVER_RA, 40001, conn);
+	T_RET(t, set_port_range(40000, 40001), "set range 2 ports");
+	if (arg)
+		T_RET(t, sysctl_write("net/ipv4/ip_autobind_reuse", "1"),
+		      "ip_autobind_reuse=1");
+	x = mksock(fam, O_RA);
+	if (!T_RET(t, bind4(x, "0.0.0.0", 0), "bind(0) RA")) {
+		T_VAL(t, sock_port(x), "  port");
+		T_RET(t, listen(x, 1), "listen");
+		y = mksock(AF_INET, O_RA);
+		T_RET(t, bind4(y, "0.0.0.0", sock_port(x)),
+		      "stock RA: bind the port beside it");
+		close(y);
+	}
+	close(x);
+	x = mksock(fam, O_RA);
+	if (!T_RET(t, listen(x, 1), "listen unbound RA"))
+		T_VAL(t, sock_port(x), "  port");
+	close(x);
+}
+
+TEST(stock_time_wait_autobind)
+{
+	RUN_BOTH(scen_stock_tw_autobind, 0);
+	EXPECT_STEP_VAL(ti, "stock: TIME_WAIT socks on the port", 1);
+	EXPECT_STEP_ERR(ti, "bind(0) RA", EADDRINUSE);
+	EXPECT_STEP_ERR(ti, "listen unbound RA", EADDRINUSE);
+	COMPARE(ti, tx);
+}
+
+TEST(stock_time_wait_autobind_reuse)
+{
+	RUN_BOTH(scen_stock_tw_autobind, 1);
+	EXPECT_STEP_OK(ti, "bind(0) RA");
+	EXPECT_STEP_VAL(ti, "  port", 40001);
+	EXPECT_STEP_OK(ti, "listen");
+	EXPECT_STEP_ERR(ti, "stock RA: bind the port beside it", EADDRINUSE);
+	COMPARE(ti, tx);
+}
 
 /* ------------------------------------------------------------------ */
 /* Ports are given back; network namespaces are separate               */

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * XTCP selftests: XTCP and the kernel's own TCP never share a port.
+ * XTCP selftests: XTCP and the kernel's own TCP never share a port, but
+ * as SO_REUSEADDR lets two AF_INET sockets share one: an XTCP socket
+ * with SO_REUSEADDR may bind a port that stock TCP holds only with
+ * SO_REUSEADDR socks that do not listen (xtcp_bind.c's stock_* tests
+ * have the TIME_WAIT and established cases).  Stock TCP never comes in
+ * after XTCP.
  *
  * The fixture's two variants swap the roles: "inet_holds" has a stock
  * AF_INET socket hold the port and XTCP try it, "xtcp_holds" the reverse.
@@ -103,7 +108,10 @@ static const char *hname(int fam)
 /*
  * The holder has the port (any options, wildcard or specific address,
  * listening or not); the other stack's bind gets EADDRINUSE, whatever
- * its options.
+ * its options, but where both have SO_REUSEADDR, a stock holder does
+ * not listen and XTCP binds: there XTCP's bind succeeds, as 6.1's own
+ * rules let a second SO_REUSEADDR socket bind, and from then on the
+ * stock holder cannot listen (XTCP can).
  */
 TEST_F(cross, same_port)
 {
@@ -131,7 +139,17 @@ TEST_F(cross, same_port)
 			ASSERT_EQ(0, listen(h, 1));
 		n++;
 		r = bind4(o, addrs[oa], P);
-		if (r == 0 || errno != EADDRINUSE) {
+		if (!variant->xtcp_holds && (ho & O_RA) && (oo & O_RA) && !hl) {
+			if (r || listen(h, 1) != -1 || errno != EADDRINUSE ||
+			    listen(o, 1)) {
+				bad++;
+				TH_LOG("INET holds %s:%d (%s); XTCP bind %s:%d (%s) %s, then INET listen fails and XTCP listen succeeds: %s",
+				       addrs[ha], P, opt_names[ho], addrs[oa],
+				       P, opt_names[oo],
+				       r ? "failed" : "succeeded",
+				       errname(errno));
+			}
+		} else if (r == 0 || errno != EADDRINUSE) {
 			bad++;
 			TH_LOG("%s holds %s:%d (%s%s); %s bind %s:%d (%s) gave %s, expected EADDRINUSE",
 			       hname(self->hold), addrs[ha], P, opt_names[ho],
@@ -148,7 +166,9 @@ TEST_F(cross, same_port)
 	EXPECT_EQ(0, bad) TH_LOG("%d of %d cases shared a port", bad, n);
 }
 
-/* Different specific addresses: still never the same port. */
+/* Different specific addresses: still never the same port (but for
+ * SO_REUSEADDR on both, a stock holder and XTCP binding, as above).
+ */
 TEST_F(cross, distinct_addresses)
 {
 	int bad = 0;
@@ -162,7 +182,13 @@ TEST_F(cross, distinct_addresses)
 		ASSERT_EQ(0, bind_retry(h, "127.0.0.1", P, RETRY_MS, NULL))
 			TH_LOG("holder bind: %s", errname(errno));
 		r = bind4(o, "127.0.0.2", P);
-		if (r == 0 || errno != EADDRINUSE) {
+		if (!variant->xtcp_holds && (opts & O_RA)) {
+			if (r) {
+				bad++;
+				TH_LOG("INET holds 127.0.0.1:%d (%s); XTCP bind 127.0.0.2:%d: %s",
+				       P, opt_names[opts], P, errname(errno));
+			}
+		} else if (r == 0 || errno != EADDRINUSE) {
 			bad++;
 			TH_LOG("%s holds 127.0.0.1:%d (%s); %s bind 127.0.0.2:%d gave %s, expected EADDRINUSE",
 			       hname(self->hold), P, opt_names[opts],

@@ -402,7 +402,8 @@ struct xtcp_bind_hashbucket {
  *
  * @shadow is a kernel AF_INET TCP socket bound to INADDR_ANY:@port for
  * the bucket's whole life: it keeps stock TCP from binding or picking
- * the port, and its bind fails when stock TCP holds the port.
+ * the port, and its bind fails when stock TCP holds the port (but for
+ * SO_REUSEADDR socks that do not listen: see xtcp_shadow_bind()).
  */
 struct xtcp_bind_bucket {
 	struct net		*net;

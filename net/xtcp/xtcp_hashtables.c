@@ -8,6 +8,8 @@
  *   xtcp_net::bind_mutex       creates and unlinks bind buckets (may sleep)
  *   xtcp_bind_hashbucket::lock a chain and its buckets' owner lists (BH)
  *   xtcp_net::bind_gc_lock     the list of buckets that became empty
+ * Under bind_mutex, xtcp_shadow_unshare() takes one of stock TCP's bhash
+ * chain locks (BH), and no lock of XTCP's inside it.
  * The listening hash has one lock per chain (BH); lookups use RCU.
  */
 
@@ -50,12 +52,53 @@ xtcp_bind_bucket_find(struct xtcp_bind_hashbucket *head, unsigned short port)
 	return NULL;
 }
 
+/* The shadow has joined stock TCP's bucket for its port with
+ * SO_REUSEADDR: take it back, so that stock TCP's conflict checks see
+ * a socket that shares the port with nobody.  They read sk_reuse under
+ * the port's bhash chain lock, so the change is made under it; the
+ * shadow is our own socket, and stock TCP's bucket is left as it is
+ * (XTCP never writes stock TCP's tables).  So the full conflict check
+ * of a stock bind(), and above all of a stock listen(), fails with
+ * EADDRINUSE; only a bucket whose fastreuse its earlier owners left
+ * set (a client's SO_REUSEADDR bind that never listened) still lets a
+ * stock SO_REUSEADDR bind that does not listen skip the check.
+ */
+static void xtcp_shadow_unshare(struct sock *sk)
+{
+	struct inet_hashinfo *hinfo = tcp_or_dccp_get_hashinfo(sk);
+	struct inet_bind_hashbucket *head;
+
+	head = &hinfo->bhash[inet_bhashfn(sock_net(sk), inet_sk(sk)->inet_num,
+					  hinfo->bhash_size)];
+	spin_lock_bh(&head->lock);
+	sk->sk_reuse = SK_NO_REUSE;
+	spin_unlock_bh(&head->lock);
+}
+
 /* Take the port from stock TCP: bind a kernel AF_INET TCP socket to
  * INADDR_ANY:port.  Fails with -EADDRINUSE when stock TCP holds the
  * port.  Process context; sleeps.
+ *
+ * @reuse: the XTCP socket that creates the bucket has SO_REUSEADDR and
+ * stock TCP would let it share the port (an explicit port, or the
+ * relaxed pass of the ephemeral search).  When stock TCP holds the
+ * port, the shadow then binds with SO_REUSEADDR too, exactly as a stock
+ * SO_REUSEADDR bind would: it
+ * joins a port that stock TCP holds only with SO_REUSEADDR socks that
+ * do not listen (a server's TIME_WAIT socks above all), and still fails
+ * on a stock listener or on a sock without SO_REUSEADDR.  Right after
+ * the bind xtcp_shadow_unshare() takes SO_REUSEADDR back, so that stock
+ * TCP cannot come in after XTCP: a stock bind(), and above all a stock
+ * listen(), whose inet_csk_listen_start() makes the full conflict
+ * check, still fail with EADDRINUSE.
+ *
+ * The shadow never has SO_REUSEPORT: with it, the conflict check would
+ * let the shadow share the port with a live stock SO_REUSEPORT listener
+ * of the same user (sk_reuseport_match() even skips the check), and the
+ * two stacks would then split one port.
  */
 static int xtcp_shadow_bind(struct net *net, unsigned short port,
-			    struct socket **res)
+			    bool reuse, struct socket **res)
 {
 	struct sockaddr_in sin = {
 		.sin_family = AF_INET,
@@ -68,8 +111,18 @@ static int xtcp_shadow_bind(struct net *net, unsigned short port,
 	err = sock_create_kern(net, AF_INET, SOCK_STREAM, IPPROTO_TCP, &sock);
 	if (err)
 		return err;
-	/* The caller passed XTCP's own CAP_NET_BIND_SERVICE check. */
+	/* The caller passed XTCP's own CAP_NET_BIND_SERVICE check.  First
+	 * without SO_REUSEADDR: a bucket the shadow makes then remembers
+	 * (fastreuse) an owner that shares with nobody.
+	 */
 	err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+	if (err == -EADDRINUSE && reuse) {
+		/* unbound still, and seen by nobody: no lock needed */
+		sock->sk->sk_reuse = SK_CAN_REUSE;
+		err = kernel_bind(sock, (struct sockaddr *)&sin, sizeof(sin));
+		if (!err)
+			xtcp_shadow_unshare(sock->sk);
+	}
 	if (err)
 		goto err_release;
 	*res = sock;
@@ -80,11 +133,13 @@ err_release:
 	return err;
 }
 
-/* Create the bucket for @port and its shadow socket, and link it.
- * Caller holds bind_mutex and has seen no bucket for @port.
+/* Create the bucket for @port and its shadow socket, and link it;
+ * @reuse: see xtcp_shadow_bind().  Caller holds bind_mutex and has seen
+ * no bucket for @port.
  */
 static struct xtcp_bind_bucket *
-xtcp_bind_bucket_create(struct xtcp_net *xn, unsigned short port, int *err)
+xtcp_bind_bucket_create(struct xtcp_net *xn, unsigned short port,
+			bool reuse, int *err)
 {
 	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
 	struct xtcp_bind_bucket *tb;
@@ -96,7 +151,7 @@ xtcp_bind_bucket_create(struct xtcp_net *xn, unsigned short port, int *err)
 		*err = -ENOMEM;
 		return NULL;
 	}
-	*err = xtcp_shadow_bind(xn->net, port, &tb->shadow);
+	*err = xtcp_shadow_bind(xn->net, port, reuse, &tb->shadow);
 	if (*err)
 		goto err_free;
 
@@ -330,6 +385,7 @@ static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
 {
 	struct xtcp_bind_hashbucket *head = xtcp_bhash_head(xn, port);
 	struct xtcp_bind_bucket *tb;
+	bool reuse;
 	int err = 0;
 
 	spin_lock_bh(&head->lock);
@@ -344,8 +400,13 @@ static int xtcp_try_port(struct xtcp_net *xn, struct sock *sk,
 	}
 	spin_unlock_bh(&head->lock);
 
-	/* No XTCP owner: the bucket's creation asks stock TCP. */
-	tb = xtcp_bind_bucket_create(xn, port, &err);
+	/* No XTCP owner: the bucket's creation asks stock TCP, as a bind of
+	 * @sk there would: with SO_REUSEADDR for an explicit port and for
+	 * the relaxed pass of the search; the first pass of the search
+	 * takes no port that is shared only through SO_REUSEADDR.
+	 */
+	reuse = sk->sk_reuse && (!search || relax);
+	tb = xtcp_bind_bucket_create(xn, port, reuse, &err);
 	if (!tb)
 		return err;
 	spin_lock_bh(&head->lock);
@@ -806,8 +867,11 @@ unlock:
 	}
 	spin_unlock_bh(&head->lock);
 
-	/* a new bucket: its creation asks stock TCP for the port */
-	tb = xtcp_bind_bucket_create(xn, port, &err);
+	/* a new bucket: its creation asks stock TCP for the port, without
+	 * SO_REUSEADDR, as __inet_hash_connect() takes no port that a bind
+	 * holds: a port stock TCP uses in any way is skipped
+	 */
+	tb = xtcp_bind_bucket_create(xn, port, false, &err);
 	if (!tb)
 		return err;
 	spin_lock_bh(&head->lock);

@@ -26,6 +26,7 @@
 #include <linux/tcp.h>
 #include <net/icmp.h>
 #include <net/inet_common.h>
+#include <net/inet_hashtables.h>
 #include <net/ip.h>
 #include <net/route.h>
 #include <net/tcp_states.h>
@@ -1148,6 +1149,35 @@ static unsigned int xtcp_v4_icmp_hook(struct sk_buff *skb,
 	return NF_STOLEN;
 }
 
+/* Is the segment for a connection that stock TCP has on an XTCP
+ * listener's port?  The shadow socket shares a port with stock TCP's
+ * SO_REUSEADDR socks that do not listen (xtcp_shadow_bind()): a
+ * connection accepted before a stock listener was closed, a TIME_WAIT
+ * sock.  As in __inet_lookup_skb(), the ehash comes before the listener,
+ * so stock TCP keeps such a segment; but a SYN that finds only a
+ * TIME_WAIT sock goes on to the listener, as tcp_v4_rcv()'s TCP_TW_SYN
+ * hands it to one (the listener that would take it is XTCP's).  Under
+ * RCU, on the listener path only.
+ */
+static bool xtcp_v4_stock_owns(struct net *net, const struct sk_buff *skb,
+			       const struct iphdr *iph,
+			       const struct tcphdr *th)
+{
+	struct sock *sk;
+	bool owns;
+
+	sk = __inet_lookup_established(net, net->ipv4.tcp_death_row.hashinfo,
+				       iph->saddr, th->source, iph->daddr,
+				       ntohs(th->dest), inet_iif(skb),
+				       inet_sdif(skb));
+	if (!sk)
+		return false;
+	owns = sk->sk_state != TCP_TIME_WAIT || !th->syn || th->ack ||
+	       th->rst;
+	sock_gen_put(sk);
+	return owns;
+}
+
 /* The LOCAL_IN hook.  The no-match path is an RCU lookup, with no pull,
  * no allocation and no lock; nf hooks run under rcu_read_lock().
  */
@@ -1178,7 +1208,7 @@ static unsigned int xtcp_v4_hook(void *priv, struct sk_buff *skb,
 					  th->source, iph->daddr,
 					  ntohs(th->dest), inet_iif(skb),
 					  inet_sdif(skb));
-		if (!sk)
+		if (!sk || xtcp_v4_stock_owns(state->net, skb, iph, th))
 			return NF_ACCEPT;
 		refcounted = false;
 	}
