@@ -311,8 +311,9 @@ void xtcp_clear_sender_state(struct sock *sk)
 /* ------------------------------------------------------------------ */
 /* The SACK scoreboard (RFC 2018, RFC 6675): the twin of
  * tcp_sacktag_write_queue() without its caches.  An skb is SACKed only
- * when a block covers all of it; a partly SACKed skb stays a hole and is
- * retransmitted whole.
+ * when a block covers all of it: the whole segments a block covers are
+ * cut off into an skb of their own first (xtcp_sack_split()); a
+ * segment SACKed in part stays a hole.
  */
 
 struct xtcp_sack_block {
