@@ -242,6 +242,16 @@ static u16 xtcp_select_window(struct sock *sk)
 	return new_win >> xsk->rcv_wscale;
 }
 
+/* The segments @skb is cut into at @mss: the twin of
+ * tcp_set_skb_tso_segs().
+ */
+static u16 xtcp_skb_segs(const struct sk_buff *skb, unsigned int mss)
+{
+	if (skb->len <= mss || !mss)
+		return 1;
+	return DIV_ROUND_UP(skb->len, mss);
+}
+
 /* A write queue skb longer than its segment size @mss goes as one GSO
  * packet: segmented by the stack or the device (tcp_set_skb_tso_segs()).
  */
@@ -252,7 +262,7 @@ static void xtcp_skb_set_gso(const struct sock *sk, struct sk_buff *skb,
 
 	if (mss && skb->len > mss) {
 		shinfo->gso_size = mss;
-		shinfo->gso_segs = DIV_ROUND_UP(skb->len, mss);
+		shinfo->gso_segs = xtcp_skb_segs(skb, mss);
 		shinfo->gso_type = sk->sk_gso_type;
 	} else {
 		shinfo->gso_size = 0;
@@ -449,16 +459,6 @@ int xtcp_connect(struct sock *sk)
 	return 0;
 }
 
-/* The segments @skb is cut into at @mss: the twin of
- * tcp_set_skb_tso_segs().
- */
-static u16 xtcp_skb_segs(const struct sk_buff *skb, unsigned int mss)
-{
-	if (skb->len <= mss || !mss)
-		return 1;
-	return DIV_ROUND_UP(skb->len, mss);
-}
-
 /* The twin of tcp_adjust_pcount(): a sent skb now counts for @pcount
  * segments (it was cut or trimmed); packets_out and the scoreboard
  * counts its marks are in follow.
@@ -518,16 +518,11 @@ int xtcp_fragment(struct sock *sk, struct sk_buff *skb, int len)
 	buff->truesize += moved;
 	skb->truesize -= moved;
 
+	/* the tail inherits everything but its start and its count */
 	bcb = XTCP_SKB_CB(buff);
+	*bcb = *tcb;
 	bcb->seq = tcb->seq + len;
-	bcb->end_seq = tcb->end_seq;
-	bcb->tcp_flags = tcb->tcp_flags;
-	bcb->retransmitted = tcb->retransmitted;
-	bcb->when = tcb->when;
-	bcb->mstamp = tcb->mstamp;
-	bcb->sacked = tcb->sacked;
-	bcb->rexmit_nxt = tcb->rexmit_nxt;
-	bcb->mss = tcb->mss;
+	bcb->pcount = 0;
 	tcb->end_seq = tcb->seq + len;
 	tcb->tcp_flags &= ~(TCPHDR_FIN | TCPHDR_PSH);
 	__skb_queue_after(&sk->sk_write_queue, skb, buff);
@@ -662,15 +657,13 @@ static unsigned long xtcp_pacing_rate(const struct sock *sk,
  */
 static u32 xtcp_tso_segs(struct sock *sk, unsigned int mss)
 {
-	const struct xtcp_sock *xsk = xtcp_sk(sk);
 	u32 bytes = sk->sk_gso_max_size;
 	u32 segs;
 
 	if (!sk_can_gso(sk) || !mss)
 		return 1;
-	if (xsk->srtt_us)
-		bytes = min_t(unsigned long, bytes, xtcp_pacing_rate(sk, mss) >>
-					 READ_ONCE(sk->sk_pacing_shift));
+	bytes = min_t(unsigned long, bytes, xtcp_pacing_rate(sk, mss) >>
+				 READ_ONCE(sk->sk_pacing_shift));
 	segs = max_t(u32, bytes / mss, XTCP_MIN_TSO_SEGS);
 	return min_t(u32, segs, sk->sk_gso_max_segs);
 }
