@@ -10,7 +10,9 @@
 # whole one, and software GSO cuts it after the qdisc, so that the
 # receivers ack and SACK single segments.  XTCP's sender then trims
 # partly acked skbs, cuts skbs at SACK block edges and retransmits one
-# segment at a time.
+# segment at a time.  No 1 % loss: stock TCP sends 8 MiB in about 130
+# GSO packets, and netem may then drop none of a namespace's (the
+# RetransSegs checks would fail for want of a loss).
 #
 # Needs root, iproute2 (tc, netem), ethtool, veth.
 
@@ -25,7 +27,6 @@ esac
 . "$(dirname "$0")/netem_lib.sh"
 
 netem_start
-netem_condition "loss 1% (GSO packets)" 120 loss 1%
 netem_condition "loss 5% (GSO packets)" 120 loss 5%
 netem_condition "duplicate 5% (GSO packets)" 120 duplicate 5%
 netem_condition "reorder 25% (GSO packets)" 120 delay 5ms reorder 25%
