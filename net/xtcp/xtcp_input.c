@@ -968,7 +968,10 @@ void xtcp_cwnd_reduction(struct sock *sk, int newly_acked_sacked,
 	}
 	/* the fast retransmit itself always goes */
 	sndcnt = max(sndcnt, xsk->prr_out ? 0 : 1);
-	xsk->snd_cwnd = xtcp_packets_in_flight(xsk) + sndcnt;
+	/* never 0, even when a whole lost GSO skb empties the pipe: a
+	 * later reduction starts from it (prior_cwnd)
+	 */
+	xsk->snd_cwnd = max(xtcp_packets_in_flight(xsk) + sndcnt, 1U);
 }
 
 /* Loss state (after an RTO): the twin of tcp_process_loss() without
